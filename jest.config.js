@@ -1,0 +1,9 @@
+/** Tests run TypeScript through ts-jest without type checking (tsc --noEmit does that once, in ops/test.sh). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  testTimeout: 120000,
+  maxWorkers: 1,
+};

@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Session, drainPending } from 'chdb';
+import { ClickhouseQueryError, ServiceUnavailableError, messageOf } from '../../errors';
+import { ClickhouseConfig } from './clickhouseConfig';
+import { ClickhouseExecutor } from './clickhouseExecutor';
+import { parseJsonEachRow, toJsonEachRow } from './jsonEachRow';
+
+/**
+ * ClickHouse in process. libchdb binds one data directory per process, so a second
+ * executor on another directory waits until the first has closed (see chdb's README).
+ */
+export async function openChdbExecutor(
+  config: Extract<ClickhouseConfig, { kind: 'chdb' }>,
+): Promise<ClickhouseExecutor> {
+  const path = resolve(config.path);
+  let session: Session;
+  try {
+    mkdirSync(path, { recursive: true });
+    await drainPending();
+    session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+  } catch (error) {
+    throw new ServiceUnavailableError('clickhouse', 'DERSTREAM_CHDB_PATH', `cannot open chDB at ${path}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  const fail = (sql: string, error: unknown): never => {
+    throw new ClickhouseQueryError(`chDB refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`, { cause: error });
+  };
+  const run = async (sql: string, params?: Record<string, unknown>) => {
+    try {
+      return params
+        ? await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+        : await session.queryAsync(sql, { format: 'JSONEachRow' });
+    } catch (error) {
+      return fail(sql, error);
+    }
+  };
+  await run(`CREATE DATABASE IF NOT EXISTS ${config.database}`);
+  await run(`USE ${config.database}`);
+
+  return {
+    description: `chDB at ${path}`,
+    async command(sql, params) {
+      await run(sql, params);
+    },
+    async query<Row>(sql: string, params?: Record<string, unknown>) {
+      return parseJsonEachRow<Row>((await run(sql, params)).text());
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      try {
+        await session.insert({ table, values: Buffer.from(toJsonEachRow(rows)), format: 'JSONEachRow' });
+      } catch (error) {
+        fail(`INSERT INTO ${table}`, error);
+      }
+    },
+    async close() {
+      session.close();
+      await drainPending();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { DerstreamError, messageOf } from '../pipelines/errors';
+import { check } from './commands/check';
+import { setup } from './commands/setup';
+import { parseSimulateOptions, simulate } from './commands/simulate';
+import { loadConfig } from './config';
+
+/**
+ * The derstream command line: `npm run -s derstream -- <command> [options]`.
+ * Errors that derstream raises on purpose print as one line and exit 1; anything else
+ * is a bug and prints its stack when DERSTREAM_DEBUG=1.
+ */
+const HELP = `derstream: DER telemetry → IEC 61968-5 DER group statuses and forecasts
+
+usage: npm run -s derstream -- <command> [options]
+
+commands:
+  setup       create the Kafka topics, register the Avro schemas, apply ClickHouse migrations
+  check       check that Kafka, the schema registry and ClickHouse answer
+  simulate    a simulated DER fleet's telemetry, to Kafka (live) or to an NDJSON file
+              --devices N (1000)  --groups G (50)  --seed S (1)  --rate R readings/s
+              --duration D (e.g. 10m; live: until stopped)  --schema-version 1|2
+              --out FILE  --groups-out FILE  --start ISO-TIME (file output)
+              --invalid SHARE  --late SHARE  --duplicates SHARE
+
+settings come from the environment (see README.md, "Configuration"):
+  DERSTREAM_KAFKA_BROKERS, DERSTREAM_REGISTRY_URL, DERSTREAM_CLICKHOUSE_URL, DERSTREAM_CHDB_PATH, …
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+
+  switch (command) {
+    case 'setup':
+      parseArgs({ args: rest, options: {} });
+      await setup(loadConfig(), log);
+      return 0;
+    case 'check':
+      parseArgs({ args: rest, options: {} });
+      await check(loadConfig(), log);
+      return 0;
+    case 'simulate': {
+      const names = ['devices', 'groups', 'seed', 'rate', 'duration', 'out', 'groups-out', 'start', 'invalid', 'late', 'duplicates', 'schema-version'];
+      const { values } = parseArgs({
+        args: rest,
+        options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+      });
+      const options = parseSimulateOptions(values as Record<string, string | undefined>);
+      await simulate(loadConfig(), options, log, controller.signal);
+      return 0;
+    }
+    default:
+      process.stderr.write(`derstream: unknown command "${command}"; see npm run -s derstream -- --help\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof DerstreamError) {
+      process.stderr.write(`derstream: ${error.message}\n`);
+    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`derstream: ${messageOf(error)}; see npm run -s derstream -- --help\n`);
+      process.exit(2);
+    } else {
+      process.stderr.write(`derstream: unexpected error: ${messageOf(error)}\n`);
+      if (process.env.DERSTREAM_DEBUG === '1') process.stderr.write(`${(error as Error).stack}\n`);
+      else process.stderr.write('derstream: set DERSTREAM_DEBUG=1 for the stack trace\n');
+    }
+    process.exit(1);
+  },
+);

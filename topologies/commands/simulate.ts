@@ -1,0 +1,126 @@
+import { Type } from 'avsc';
+import { ConfigError } from '../../pipelines/errors';
+import { parseDuration } from '../../pipelines/config/duration';
+import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
+import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
+import { TelemetrySchemaVersion, telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import { createFleet, fleetReadings, seededRandom } from '../../benchmarks/simulator/fleet';
+import { writeGroupsFile, writeReadingsFile } from '../../benchmarks/simulator/fleetFiles';
+import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { DerstreamConfig } from '../config';
+import { TOPICS } from '../topics';
+
+export interface SimulateOptions {
+  devices: number;
+  groups: number;
+  seed: number;
+  /** Readings per second over the fleet; sets every device's reporting interval. */
+  rate?: number;
+  /** How much time to simulate, ms; live mode runs until stopped without it. */
+  durationMs?: number;
+  /** NDJSON file of readings; without it, readings go to Kafka in real time. */
+  out?: string;
+  /** Where to write the membership JSON (SEMANTICS.md §2). */
+  groupsOut?: string;
+  /** First simulated instant for file output, epoch ms. */
+  start: number;
+  invalidShare: number;
+  lateShare: number;
+  duplicateShare: number;
+  schemaVersion: TelemetrySchemaVersion;
+}
+
+export function parseSimulateOptions(values: Record<string, string | undefined>): SimulateOptions {
+  const positive = (name: string, fallback: number) => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`--${name}`, `"${text}" must be a positive number`);
+    return value;
+  };
+  const share = (name: string, fallback: number) => {
+    const value = values[name] === undefined ? fallback : Number(values[name]);
+    if (!(value >= 0 && value <= 1)) throw new ConfigError(`--${name}`, `"${values[name]}" must be a share from 0 to 1`);
+    return value;
+  };
+  const duration = values.duration === undefined ? undefined : parseDuration(values.duration);
+  if (values.duration !== undefined && duration === undefined) {
+    throw new ConfigError('--duration', `"${values.duration}" is not a duration (e.g. 90s, 10m, 24h)`);
+  }
+  const start = values.start === undefined ? Date.UTC(2026, 5, 1) : Date.parse(values.start);
+  if (!Number.isFinite(start)) throw new ConfigError('--start', `"${values.start}" is not an ISO date-time`);
+  const schemaVersion = Number(values['schema-version'] ?? 1);
+  if (schemaVersion !== 1 && schemaVersion !== 2) throw new ConfigError('--schema-version', 'must be 1 or 2');
+  return {
+    devices: Math.round(positive('devices', 1000)),
+    groups: Math.round(positive('groups', 50)),
+    seed: Math.round(positive('seed', 1)),
+    rate: values.rate === undefined ? undefined : positive('rate', 1),
+    durationMs: duration,
+    out: values.out,
+    groupsOut: values['groups-out'],
+    start,
+    invalidShare: share('invalid', values.out ? 0.001 : 0),
+    lateShare: share('late', 0.001),
+    duplicateShare: share('duplicates', 0.001),
+    schemaVersion,
+  };
+}
+
+/** `derstream simulate`: a fleet's readings to a file, or to Kafka as they happen. */
+export async function simulate(
+  config: DerstreamConfig,
+  options: SimulateOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const fleet = createFleet({
+    devices: options.devices,
+    groups: options.groups,
+    seed: options.seed,
+    intervalMs: options.rate ? (options.devices / options.rate) * 1000 : undefined,
+  });
+  if (options.groupsOut) {
+    await writeGroupsFile(options.groupsOut, fleet);
+    log(`groups: ${fleet.groups.length} written to ${options.groupsOut}`);
+  }
+  const emission = { seed: options.seed + 1, lateShare: options.lateShare, duplicateShare: options.duplicateShare, dropout: 0.01 };
+
+  if (options.out) {
+    const start = options.start;
+    const end = start + (options.durationMs ?? 3_600_000);
+    const lines = await writeReadingsFile(options.out, fleetReadings(fleet, { ...emission, start, end }), {
+      invalidShare: options.invalidShare,
+      random: seededRandom(options.seed + 2),
+    });
+    log(`readings: ${lines} lines written to ${options.out}`);
+    return;
+  }
+
+  const kafka = createKafka(config.kafka);
+  await (await connectAdmin(kafka, config.kafka)).disconnect();
+  const registry = await connectRegistry(config.registry);
+  const schema = telemetrySchema(options.schemaVersion);
+  const schemaId = await registerAvroSchema(registry, valueSubject(TOPICS.telemetry.name), schema);
+  const start = Date.now();
+  const end = options.durationMs === undefined ? Number.MAX_SAFE_INTEGER : start + options.durationMs;
+  log(
+    `simulating ${fleet.devices.length} devices in ${fleet.groups.length} groups into ${TOPICS.telemetry.name} ` +
+      `(schema id ${schemaId})${options.durationMs === undefined ? ' until stopped' : ''}`,
+  );
+  let last = { at: Date.now(), sent: 0 };
+  const sent = await produceReadings(kafka, fleetReadings(fleet, { ...emission, start, end }), {
+    topic: TOPICS.telemetry.name,
+    schemaId,
+    type: Type.forSchema(schema as never),
+    paced: true,
+    signal,
+    onProgress: (total) => {
+      const now = Date.now();
+      if (now - last.at < 5000) return;
+      log(`produced ${total} readings (${Math.round(((total - last.sent) * 1000) / (now - last.at))}/s)`);
+      last = { at: now, sent: total };
+    },
+  });
+  log(`produced ${sent} readings in total`);
+}

@@ -1,0 +1,75 @@
+import { TopicSpec } from '../pipelines/io/kafka/topicSetup';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Every Kafka topic derstream reads or writes. `derstream topics` creates the missing
+ * ones; nothing else creates topics (the local broker has auto-creation off).
+ */
+export const TOPICS = {
+  telemetry: {
+    name: 'der.telemetry',
+    partitions: 12,
+    retentionMs: 7 * DAY_MS,
+    compacted: false,
+    description: 'per-device readings, Avro (Confluent wire format), key = device mRID',
+  },
+  groups: {
+    name: 'der.groups',
+    partitions: 1,
+    retentionMs: -1,
+    compacted: true,
+    description: 'DERGroups create/change/delete, key = group mRID; compacted, replayed at start-up',
+  },
+  deadLetter: {
+    name: 'der.dead-letter',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    compacted: false,
+    description: 'invalid input, original bytes, reason code in the header',
+  },
+  late: {
+    name: 'der.late',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    compacted: false,
+    description: 'readings that arrived after their window closed for good',
+  },
+  statuses: {
+    name: 'der.statuses',
+    partitions: 12,
+    retentionMs: 7 * DAY_MS,
+    compacted: false,
+    description: 'every status version as canonical JSON (SEMANTICS.md §4), key = group mRID',
+  },
+  dmsStatuses: {
+    name: 'dms.DERGroupStatuses',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    compacted: false,
+    description: 'ChangedDERGroupStatuses events (IEC 61968-5 in the 61968-100 envelope)',
+  },
+  dmsForecasts: {
+    name: 'dms.DERGroupForecasts',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    compacted: false,
+    description: 'CreatedDERGroupForecasts events',
+  },
+  dmsRequests: {
+    name: 'dms.requests',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    compacted: false,
+    description: 'IEC 61968-100 requests: queries and DERGroups create/change/delete',
+  },
+  dmsReplies: {
+    name: 'dms.replies',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    compacted: false,
+    description: 'IEC 61968-100 replies, CorrelationID = the request MessageID',
+  },
+} as const satisfies Record<string, TopicSpec>;
+
+export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
