@@ -48,7 +48,12 @@ export class SchemaRejectedError extends DerstreamError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super('SCHEMA_REJECTED', `schema registry refused the schema for subject ${subject}: ${message}`, false, options);
+    super(
+      'SCHEMA_REJECTED',
+      `schema registry refused the schema for subject ${subject}: ${message}`,
+      false,
+      options,
+    );
   }
 }
 

@@ -47,7 +47,20 @@ async function main(argv: string[]): Promise<number> {
       await check(loadConfig(), log);
       return 0;
     case 'simulate': {
-      const names = ['devices', 'groups', 'seed', 'rate', 'duration', 'out', 'groups-out', 'start', 'invalid', 'late', 'duplicates', 'schema-version'];
+      const names = [
+        'devices',
+        'groups',
+        'seed',
+        'rate',
+        'duration',
+        'out',
+        'groups-out',
+        'start',
+        'invalid',
+        'late',
+        'duplicates',
+        'schema-version',
+      ];
       const { values } = parseArgs({
         args: rest,
         options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),

@@ -79,7 +79,10 @@ const KIND_INTERVALS_MS: Record<DeviceKind, readonly number[]> = {
 
 export function createFleet(options: FleetOptions): Fleet {
   const random = seededRandom(options.seed ?? 1);
-  const groupIds = Array.from({ length: options.groups }, (_, i) => `group-${String(i + 1).padStart(5, '0')}`);
+  const groupIds = Array.from(
+    { length: options.groups },
+    (_, i) => `group-${String(i + 1).padStart(5, '0')}`,
+  );
   const members = new Map<string, GroupMember[]>(groupIds.map((id) => [id, []]));
   const devices: SimDevice[] = [];
   for (let i = 0; i < options.devices; i++) {
@@ -126,7 +129,12 @@ export function createFleet(options: FleetOptions): Fleet {
   }
   return {
     devices,
-    groups: groupIds.map((mRID, i) => ({ mRID, name: `Feeder ${i + 1}`, effectiveFrom: 0, members: members.get(mRID)! })),
+    groups: groupIds.map((mRID, i) => ({
+      mRID,
+      name: `Feeder ${i + 1}`,
+      effectiveFrom: 0,
+      members: members.get(mRID)!,
+    })),
   };
 }
 
@@ -145,7 +153,8 @@ function daylight(hour: number): number {
 /** Clouds drift over the fleet: slow sines, shifted per device so neighbours differ a little. */
 function cloudCover(ts: number, character: number): number {
   const t = ts / 600_000 + character * 3;
-  const cover = 0.5 + 0.25 * Math.sin(t) + 0.15 * Math.sin(2.7 * t + 1) + 0.1 * Math.sin(7.3 * t + character * 10);
+  const cover =
+    0.5 + 0.25 * Math.sin(t) + 0.15 * Math.sin(2.7 * t + 1) + 0.1 * Math.sin(7.3 * t + character * 10);
   return Math.min(1, Math.max(0, cover));
 }
 
@@ -161,7 +170,10 @@ function batterySoc(hour: number): number {
 /** What a device measures at `ts`: a valid reading in the sense of SEMANTICS.md §1. */
 export function readingAt(device: SimDevice, ts: number): TelemetryReading {
   const hour = hourOfDay(ts);
-  const voltage = round(230 + 6 * Math.sin(ts / 900_000 + device.character * 6) + (device.character - 0.5) * 4, 1);
+  const voltage = round(
+    230 + 6 * Math.sin(ts / 900_000 + device.character * 6) + (device.character - 0.5) * 4,
+    1,
+  );
   const base = { deviceId: device.id, ts, voltage, connected: true };
   switch (device.kind) {
     case 'pv': {
@@ -179,7 +191,11 @@ export function readingAt(device: SimDevice, ts: number): TelemetryReading {
       const soc = batterySoc(hour);
       const charging = hour >= 10 && hour < 15;
       const discharging = hour >= 17 && hour < 22;
-      const power = charging ? -((0.75 * device.ratedEnergy!) / 5) : discharging ? (0.75 * device.ratedEnergy!) / 5 : 0;
+      const power = charging
+        ? -((0.75 * device.ratedEnergy!) / 5)
+        : discharging
+          ? (0.75 * device.ratedEnergy!) / 5
+          : 0;
       return {
         ...base,
         activePower: round(power, 1),
@@ -237,7 +253,10 @@ export interface EmissionOptions {
  * schedule, and a reading arrives after its jitter (or much later, when held back).
  * Yields `[arrival, reading]`, arrival ascending.
  */
-export function* fleetReadings(fleet: Fleet, options: EmissionOptions): Generator<[number, TelemetryReading]> {
+export function* fleetReadings(
+  fleet: Fleet,
+  options: EmissionOptions,
+): Generator<[number, TelemetryReading]> {
   const random = seededRandom(options.seed ?? 2);
   const jitter = options.jitterMs ?? 2000;
   const lateDelay = options.lateDelayMs ?? 5 * 60_000;
@@ -254,7 +273,8 @@ export function* fleetReadings(fleet: Fleet, options: EmissionOptions): Generato
   const slots = new Map<number, SimDevice[][]>();
   for (const device of fleet.devices) {
     let bySecond = slots.get(device.intervalMs);
-    if (!bySecond) slots.set(device.intervalMs, (bySecond = Array.from({ length: device.intervalMs / 1000 }, () => [])));
+    if (!bySecond)
+      slots.set(device.intervalMs, (bySecond = Array.from({ length: device.intervalMs / 1000 }, () => [])));
     bySecond[Math.floor(device.phaseMs / 1000)]!.push(device);
   }
   const firstSecond = Math.floor(options.start / 1000);
@@ -272,7 +292,8 @@ export function* fleetReadings(fleet: Fleet, options: EmissionOptions): Generato
           const held = random() < (options.lateShare ?? 0);
           const arrival = ts + Math.floor(random() * jitter) + (held ? lateDelay : 0);
           schedule(arrival, reading);
-          if (random() < (options.duplicateShare ?? 0)) schedule(arrival + Math.floor(random() * jitter), reading);
+          if (random() < (options.duplicateShare ?? 0))
+            schedule(arrival + Math.floor(random() * jitter), reading);
         }
       }
     }

@@ -50,7 +50,10 @@ export function durationSetting(env: Env, name: string, fallbackMs: number, minM
   if (text === undefined) return fallbackMs;
   const value = parseDuration(text);
   if (value === undefined) {
-    throw new ConfigError(name, `"${text}" is not a duration (expected e.g. 500ms, 5s, 3m, 1h or milliseconds)`);
+    throw new ConfigError(
+      name,
+      `"${text}" is not a duration (expected e.g. 500ms, 5s, 3m, 1h or milliseconds)`,
+    );
   }
   if (value < minMs) throw new ConfigError(name, `"${text}" must be at least ${minMs} ms`);
   return value;

@@ -19,7 +19,9 @@ export async function setup(config: DerstreamConfig, log: (line: string) => void
   const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
   try {
     const topics = await ensureTopics(admin, ALL_TOPICS);
-    log(`topics: created ${topics.created.length} (${topics.created.join(', ') || 'none'}), ${topics.existing.length} present`);
+    log(
+      `topics: created ${topics.created.length} (${topics.created.join(', ') || 'none'}), ${topics.existing.length} present`,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -34,7 +36,9 @@ export async function setup(config: DerstreamConfig, log: (line: string) => void
   const clickhouse = await openClickhouse(config.clickhouse);
   try {
     const applied = await migrate(clickhouse);
-    log(`clickhouse: ${clickhouse.description}, applied ${applied.length} migration(s)${applied.length ? ` (${applied.join(', ')})` : ''}`);
+    log(
+      `clickhouse: ${clickhouse.description}, applied ${applied.length} migration(s)${applied.length ? ` (${applied.join(', ')})` : ''}`,
+    );
   } finally {
     await clickhouse.close();
   }

@@ -3,7 +3,11 @@ import { ConfigError } from '../../pipelines/errors';
 import { parseDuration } from '../../pipelines/config/duration';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
-import { TelemetrySchemaVersion, telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import {
+  TelemetrySchemaVersion,
+  telemetrySchema,
+  valueSubject,
+} from '../../pipelines/io/registry/telemetrySchemas';
 import { createFleet, fleetReadings, seededRandom } from '../../benchmarks/simulator/fleet';
 import { writeGroupsFile, writeReadingsFile } from '../../benchmarks/simulator/fleetFiles';
 import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
@@ -35,12 +39,14 @@ export function parseSimulateOptions(values: Record<string, string | undefined>)
     const text = values[name];
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`--${name}`, `"${text}" must be a positive number`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new ConfigError(`--${name}`, `"${text}" must be a positive number`);
     return value;
   };
   const share = (name: string, fallback: number) => {
     const value = values[name] === undefined ? fallback : Number(values[name]);
-    if (!(value >= 0 && value <= 1)) throw new ConfigError(`--${name}`, `"${values[name]}" must be a share from 0 to 1`);
+    if (!(value >= 0 && value <= 1))
+      throw new ConfigError(`--${name}`, `"${values[name]}" must be a share from 0 to 1`);
     return value;
   };
   const duration = values.duration === undefined ? undefined : parseDuration(values.duration);
@@ -84,7 +90,12 @@ export async function simulate(
     await writeGroupsFile(options.groupsOut, fleet);
     log(`groups: ${fleet.groups.length} written to ${options.groupsOut}`);
   }
-  const emission = { seed: options.seed + 1, lateShare: options.lateShare, duplicateShare: options.duplicateShare, dropout: 0.01 };
+  const emission = {
+    seed: options.seed + 1,
+    lateShare: options.lateShare,
+    duplicateShare: options.duplicateShare,
+    dropout: 0.01,
+  };
 
   if (options.out) {
     const start = options.start;

@@ -20,12 +20,19 @@ export async function openChdbExecutor(
     await drainPending();
     session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
   } catch (error) {
-    throw new ServiceUnavailableError('clickhouse', 'DERSTREAM_CHDB_PATH', `cannot open chDB at ${path}: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw new ServiceUnavailableError(
+      'clickhouse',
+      'DERSTREAM_CHDB_PATH',
+      `cannot open chDB at ${path}: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const fail = (sql: string, error: unknown): never => {
-    throw new ClickhouseQueryError(`chDB refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`, { cause: error });
+    throw new ClickhouseQueryError(`chDB refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`, {
+      cause: error,
+    });
   };
   const run = async (sql: string, params?: Record<string, unknown>) => {
     try {

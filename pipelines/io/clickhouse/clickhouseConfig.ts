@@ -21,7 +21,10 @@ export type ClickhouseConfig =
 export function parseClickhouseConfig(env: Env): ClickhouseConfig {
   const database = stringSetting(env, 'DERSTREAM_CLICKHOUSE_DATABASE', 'derstream');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
-    throw new ConfigError('DERSTREAM_CLICKHOUSE_DATABASE', `"${database}" must be a plain identifier (letters, digits, _)`);
+    throw new ConfigError(
+      'DERSTREAM_CLICKHOUSE_DATABASE',
+      `"${database}" must be a plain identifier (letters, digits, _)`,
+    );
   }
   if (optionalStringSetting(env, 'DERSTREAM_CLICKHOUSE_URL') === undefined) {
     return { kind: 'chdb', path: stringSetting(env, 'DERSTREAM_CHDB_PATH', 'data/chdb'), database };

@@ -48,16 +48,21 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * each. Every statement is idempotent (`IF NOT EXISTS`), so a run cut off between a
  * statement and its record is simply applied again. Returns the versions it applied.
  */
-export async function migrate(executor: ClickhouseExecutor, migrations = loadMigrations()): Promise<number[]> {
+export async function migrate(
+  executor: ClickhouseExecutor,
+  migrations = loadMigrations(),
+): Promise<number[]> {
   await executor.command(
     `CREATE TABLE IF NOT EXISTS schema_migrations (
        version UInt32, name String, checksum FixedString(64), applied_at DateTime64(3, 'UTC')
      ) ENGINE = ReplacingMergeTree ORDER BY version`,
   );
   const applied = new Map(
-    (await executor.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations FINAL')).map(
-      (row) => [row.version, row.checksum],
-    ),
+    (
+      await executor.query<{ version: number; checksum: string }>(
+        'SELECT version, checksum FROM schema_migrations FINAL',
+      )
+    ).map((row) => [row.version, row.checksum]),
   );
   const done: number[] = [];
   for (const migration of migrations) {
@@ -68,7 +73,12 @@ export async function migrate(executor: ClickhouseExecutor, migrations = loadMig
     }
     for (const statement of migration.statements) await executor.command(statement);
     await executor.insert('schema_migrations', [
-      { version: migration.version, name: migration.name, checksum: migration.checksum, applied_at: Date.now() },
+      {
+        version: migration.version,
+        name: migration.name,
+        checksum: migration.checksum,
+        applied_at: Date.now(),
+      },
     ]);
     done.push(migration.version);
   }

@@ -30,7 +30,9 @@ export async function openServerExecutor(
   try {
     await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
   } catch (error) {
-    throw new ClickhouseQueryError(`ClickHouse at ${where} refused to create database ${config.database}: ${messageOf(error)}`);
+    throw new ClickhouseQueryError(
+      `ClickHouse at ${where} refused to create database ${config.database}: ${messageOf(error)}`,
+    );
   } finally {
     await admin.close();
   }
@@ -46,9 +48,12 @@ export async function openServerExecutor(
     try {
       return await work();
     } catch (error) {
-      throw new ClickhouseQueryError(`ClickHouse refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw new ClickhouseQueryError(
+        `ClickHouse refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   };
   return {
@@ -64,7 +69,9 @@ export async function openServerExecutor(
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      await guard(`INSERT INTO ${table}`, () => client.insert({ table, values: rows as object[], format: 'JSONEachRow' }));
+      await guard(`INSERT INTO ${table}`, () =>
+        client.insert({ table, values: rows as object[], format: 'JSONEachRow' }),
+      );
     },
     async close() {
       await client.close();

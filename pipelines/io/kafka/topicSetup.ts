@@ -56,7 +56,8 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     const metadata = await admin.fetchTopicMetadata({ topics: existing.map((spec) => spec.name) });
     for (const topic of metadata.topics) {
       const wanted = specs.find((spec) => spec.name === topic.name)!.partitions;
-      if (topic.partitions.length !== wanted) throw new TopicMismatchError(topic.name, topic.partitions.length, wanted);
+      if (topic.partitions.length !== wanted)
+        throw new TopicMismatchError(topic.name, topic.partitions.length, wanted);
     }
   }
   return { created: missing.map((spec) => spec.name), existing: existing.map((spec) => spec.name) };

@@ -17,7 +17,10 @@ export interface RegistryConfig {
 
 export function parseRegistryConfig(env: Env): RegistryConfig {
   return {
-    url: urlSetting(env, 'DERSTREAM_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http:', 'https:']),
+    url: urlSetting(env, 'DERSTREAM_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', [
+      'http:',
+      'https:',
+    ]),
     username: optionalStringSetting(env, 'DERSTREAM_REGISTRY_USERNAME'),
     password: env.DERSTREAM_REGISTRY_PASSWORD,
   };

@@ -36,7 +36,10 @@ export async function connectRegistry(config: RegistryConfig): Promise<SchemaReg
   }
   return new SchemaRegistry({
     host: base,
-    auth: config.username !== undefined ? { username: config.username, password: config.password ?? '' } : undefined,
+    auth:
+      config.username !== undefined
+        ? { username: config.username, password: config.password ?? '' }
+        : undefined,
     retry: { retries: 2 },
   });
 }
@@ -46,7 +49,11 @@ export async function connectRegistry(config: RegistryConfig): Promise<SchemaReg
  * the new schema read what producers on the old one wrote) and returns its id. The
  * registry returns the existing id for a schema it already has, so this is idempotent.
  */
-export async function registerAvroSchema(registry: SchemaRegistry, subject: string, schema: object): Promise<number> {
+export async function registerAvroSchema(
+  registry: SchemaRegistry,
+  subject: string,
+  schema: object,
+): Promise<number> {
   try {
     const { id } = await registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },

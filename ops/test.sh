@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what is missing, starts the local stack
+# unless it already runs, sets up topics, schemas and migrations, type-checks, lints,
+# runs jest against the real services, and stops the stack again if it started it.
+# Extra arguments go to jest (e.g. `npm test -- test/pipelines`).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+bash ops/install.sh
+started_here=0
+bash ops/stack.sh status >/dev/null 2>&1 || started_here=1
+cleanup() { if ((started_here)); then bash ops/stack.sh down; fi; }
+trap cleanup EXIT
+bash ops/stack.sh up
+npm run -s derstream -- setup
+
+echo "test: tsc --noEmit"
+npx tsc --noEmit
+echo "test: eslint"
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "test: the files above need npm run format"; exit 1; }
+
+results="$root/.stack/jest-results.json"
+mkdir -p "$(dirname "$results")"
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+# The plain closing line CI reads, whatever jest printed above it.
+node -e 'const r = require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' "$results" || true
+exit $status

@@ -1,0 +1,66 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Type } from 'avsc';
+import { DerstreamError } from '../../errors';
+
+/** A record that is not Confluent-framed Avro, or whose schema the registry does not know. */
+export class UndecodableRecordError extends DerstreamError {
+  constructor(
+    code: 'NOT_CONFLUENT_FRAMED' | 'UNKNOWN_SCHEMA_ID' | 'AVRO_DECODE_FAILED',
+    message: string,
+    retriable = false,
+  ) {
+    super(code, message, retriable);
+  }
+}
+
+/**
+ * Decodes Confluent-framed Avro into the reader schema's shape, whatever version the
+ * writer used (Avro schema resolution: fields the reader lacks are dropped, fields the
+ * writer lacked take their defaults). Writer schemas are fetched from the registry
+ * once per id; after that, decoding is synchronous work on the buffer.
+ */
+export class AvroDecoder<T> {
+  private readonly reader: Type;
+  private readonly resolvers = new Map<number, ReturnType<Type['createResolver']>>();
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    readerSchema: object,
+  ) {
+    this.reader = Type.forSchema(readerSchema as never);
+  }
+
+  /** The writer schema id of a framed record, or an error saying why it has none. */
+  static schemaIdOf(buffer: Buffer): number {
+    if (buffer.length < 5 || buffer[0] !== 0) {
+      throw new UndecodableRecordError(
+        'NOT_CONFLUENT_FRAMED',
+        'record does not start with magic byte 0 and a schema id',
+      );
+    }
+    return buffer.readUInt32BE(1);
+  }
+
+  async decode(buffer: Buffer): Promise<T> {
+    const id = AvroDecoder.schemaIdOf(buffer);
+    let resolver = this.resolvers.get(id);
+    if (!resolver) {
+      let writer: Type;
+      try {
+        writer = Type.forSchema(JSON.parse(JSON.stringify(await this.registry.getSchema(id))) as never);
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 404)
+          throw new UndecodableRecordError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
+        throw error;
+      }
+      resolver = this.reader.createResolver(writer);
+      this.resolvers.set(id, resolver);
+    }
+    try {
+      return this.reader.fromBuffer(buffer.subarray(5), resolver) as T;
+    } catch (error) {
+      throw new UndecodableRecordError('AVRO_DECODE_FAILED', `schema id ${id}: ${(error as Error).message}`);
+    }
+  }
+}

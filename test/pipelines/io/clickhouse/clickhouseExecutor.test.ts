@@ -1,0 +1,153 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClickhouseQueryError, ServiceUnavailableError } from '../../../../pipelines/errors';
+import { parseClickhouseConfig } from '../../../../pipelines/io/clickhouse/clickhouseConfig';
+import { ClickhouseExecutor, openClickhouse } from '../../../../pipelines/io/clickhouse/clickhouseExecutor';
+import {
+  MigrationChangedError,
+  loadMigrations,
+  migrate,
+} from '../../../../pipelines/io/clickhouse/migrations';
+
+describe('ClickHouse through the chDB executor', () => {
+  let clickhouse: ClickhouseExecutor;
+  const path = mkdtempSync(join(tmpdir(), 'derstream-chdb-'));
+
+  beforeAll(async () => {
+    clickhouse = await openClickhouse(parseClickhouseConfig({ DERSTREAM_CHDB_PATH: path }));
+  });
+  afterAll(async () => {
+    await clickhouse.close();
+  });
+
+  const tables = () =>
+    clickhouse.query<{ name: string; create: string }>(
+      `SELECT name, create_table_query AS create FROM system.tables WHERE database = currentDatabase() ORDER BY name`,
+    );
+
+  it('applies every migration once, and a second run leaves the same tables', async () => {
+    const all = loadMigrations().map((migration) => migration.version);
+    expect(await migrate(clickhouse)).toEqual(all);
+    const first = await tables();
+    expect(first.map((table) => table.name)).toEqual(
+      expect.arrayContaining(['group_membership', 'group_statuses', 'schema_migrations', 'telemetry']),
+    );
+    expect(await migrate(clickhouse)).toEqual([]);
+    expect(await tables()).toEqual(first);
+    const recorded = await clickhouse.query<{ version: number }>(
+      'SELECT version FROM schema_migrations FINAL ORDER BY version',
+    );
+    expect(recorded.map((row) => row.version)).toEqual(all);
+  });
+
+  it('refuses to run when an applied migration was edited', async () => {
+    const [first, ...rest] = loadMigrations();
+    await expect(migrate(clickhouse, [{ ...first!, checksum: 'f'.repeat(64) }, ...rest])).rejects.toThrow(
+      MigrationChangedError,
+    );
+  });
+
+  it('returns what was inserted: DateTime64, LowCardinality and Nullable columns', async () => {
+    const rows = [
+      {
+        device_id: 'd1',
+        ts: 1_767_225_600_123,
+        active_power: 4200.5,
+        reactive_power: null,
+        voltage: 231.2,
+        state_of_charge: null,
+        max_active_power: 5000,
+        min_active_power: null,
+        connected: true,
+        disposition: 'valid',
+        source_partition: 3,
+        source_offset: 17,
+        received_at: 1_767_225_601_000,
+      },
+      {
+        device_id: 'd2',
+        ts: 1_767_225_659_999,
+        active_power: -7400,
+        reactive_power: -12.25,
+        voltage: null,
+        state_of_charge: 55.5,
+        max_active_power: 0,
+        min_active_power: -7400,
+        connected: false,
+        disposition: 'late',
+        source_partition: 11,
+        source_offset: 9_007_199_254_740_991,
+        received_at: 1_767_225_800_000,
+      },
+    ];
+    await clickhouse.insert('telemetry', rows);
+    const back = await clickhouse.query<Record<string, unknown>>(
+      `SELECT * EXCEPT (ts, received_at), toUnixTimestamp64Milli(ts) AS ts, toUnixTimestamp64Milli(received_at) AS received_at,
+              toTypeName(t.disposition) AS disposition_type, toTypeName(t.voltage) AS voltage_type, toTypeName(t.ts) AS ts_type
+       FROM telemetry AS t WHERE device_id IN {ids:Array(String)} ORDER BY device_id`,
+      { ids: ['d1', 'd2'] },
+    );
+    expect(back).toEqual(
+      rows.map((row) => ({
+        ...row,
+        disposition_type: 'LowCardinality(String)',
+        voltage_type: 'Nullable(Float64)',
+        ts_type: "DateTime64(3, 'UTC')",
+      })),
+    );
+  });
+
+  it('writing the same telemetry offsets twice keeps one row per offset', async () => {
+    const row = {
+      device_id: 'd3',
+      ts: 1_767_225_600_000,
+      active_power: 1,
+      reactive_power: null,
+      voltage: null,
+      state_of_charge: null,
+      max_active_power: null,
+      min_active_power: null,
+      connected: true,
+      disposition: 'valid',
+      source_partition: 0,
+      source_offset: 1,
+      received_at: 1_767_225_600_000,
+    };
+    await clickhouse.insert('telemetry', [row]);
+    await clickhouse.insert('telemetry', [row]);
+    const [count] = await clickhouse.query<{ n: number }>(
+      `SELECT count() AS n FROM telemetry FINAL WHERE device_id = 'd3'`,
+    );
+    expect(count!.n).toBe(1);
+  });
+
+  it('reports a statement ClickHouse refuses as a ClickhouseQueryError, not retriable', async () => {
+    const failure = clickhouse.query('SELECT no_such_column FROM telemetry');
+    await expect(failure).rejects.toThrow(ClickhouseQueryError);
+    await expect(failure).rejects.toMatchObject({
+      retriable: false,
+      message: expect.stringContaining('no_such_column'),
+    });
+  });
+});
+
+describe('ClickHouse through the server executor', () => {
+  it('names DERSTREAM_CLICKHOUSE_URL when no server answers there', async () => {
+    const config = parseClickhouseConfig({ DERSTREAM_CLICKHOUSE_URL: 'http://127.0.0.1:1' });
+    const failure = openClickhouse(config);
+    await expect(failure).rejects.toThrow(ServiceUnavailableError);
+    await expect(failure).rejects.toMatchObject({
+      retriable: true,
+      message: expect.stringMatching(
+        /^clickhouse \(DERSTREAM_CLICKHOUSE_URL\): no ClickHouse server answers at http:\/\/127\.0\.0\.1:1/,
+      ),
+    });
+  });
+
+  it('refuses credentials in the URL, where they would reach logs', () => {
+    expect(() =>
+      parseClickhouseConfig({ DERSTREAM_CLICKHOUSE_URL: 'http://user:secret@127.0.0.1:8123' }),
+    ).toThrow(/DERSTREAM_CLICKHOUSE_URL: must not carry credentials/);
+  });
+});

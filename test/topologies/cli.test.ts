@@ -1,0 +1,72 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { derstream } from '../support/cli';
+
+const chdb = () => ({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-cli-')) });
+
+/** One line on stderr, naming the setting, exit 1, and no stack trace. */
+function expectOneLineError(result: ReturnType<typeof derstream>, pattern: RegExp) {
+  expect(result.status).toBe(1);
+  expect(result.stderr.split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('derstream CLI', () => {
+  it('--help lists the commands', () => {
+    const result = derstream(['--help']);
+    expect(result.status).toBe(0);
+    for (const command of ['setup', 'check', 'simulate'])
+      expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it('check passes against the local stack', () => {
+    const result = derstream(['check'], chdb());
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^kafka: 1 broker/m);
+    expect(result.stdout).toMatch(/^clickhouse: chDB at .*, version \d+\./m);
+  });
+
+  it('a wrong registry URL is one clear line naming DERSTREAM_REGISTRY_URL', () => {
+    expectOneLineError(
+      derstream(['check'], { ...chdb(), DERSTREAM_REGISTRY_URL: 'http://127.0.0.1:1/apis/ccompat/v7' }),
+      /^derstream: schema-registry \(DERSTREAM_REGISTRY_URL\): no schema registry answers at http:\/\/127\.0\.0\.1:1/,
+    );
+  });
+
+  it('a broker that is down is one clear line naming DERSTREAM_KAFKA_BROKERS', () => {
+    expectOneLineError(
+      derstream(['check'], { ...chdb(), DERSTREAM_KAFKA_BROKERS: '127.0.0.1:1' }),
+      /^derstream: kafka \(DERSTREAM_KAFKA_BROKERS\): no Kafka broker answers at 127\.0\.0\.1:1/,
+    );
+  });
+
+  it('a bad ClickHouse URL is one clear line naming DERSTREAM_CLICKHOUSE_URL', () => {
+    expectOneLineError(
+      derstream(['check'], { DERSTREAM_CLICKHOUSE_URL: 'http://127.0.0.1:1' }),
+      /^derstream: clickhouse \(DERSTREAM_CLICKHOUSE_URL\): no ClickHouse server answers/,
+    );
+    expectOneLineError(
+      derstream(['check'], { DERSTREAM_CLICKHOUSE_URL: 'clickhouse:/x' }),
+      /^derstream: DERSTREAM_CLICKHOUSE_URL: "clickhouse:\/x" must use http: or https:/,
+    );
+  });
+
+  it('a malformed setting is refused before anything connects', () => {
+    expectOneLineError(
+      derstream(['check'], { DERSTREAM_KAFKA_BROKERS: 'localhost' }),
+      /^derstream: DERSTREAM_KAFKA_BROKERS: "localhost" is not host:port/,
+    );
+  });
+
+  it('bad options and commands exit 2 with a pointer to --help', () => {
+    const unknown = derstream(['frobnicate']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+    const option = derstream(['simulate', '--colour', 'red']);
+    expect(option.status).toBe(2);
+    expect(option.stderr).toMatch(/--colour/);
+  });
+});
