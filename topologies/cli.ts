@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { DerstreamError, messageOf } from '../pipelines/errors';
 import { check } from './commands/check';
 import { setup } from './commands/setup';
+import { parseReplayOptions, replayCommand } from './commands/replay';
+import { runLive } from './live';
 import { parseSimulateOptions, simulate } from './commands/simulate';
 import { loadConfig } from './config';
 
@@ -17,6 +19,12 @@ usage: npm run -s derstream -- <command> [options]
 commands:
   setup       create the Kafka topics, register the Avro schemas, apply ClickHouse migrations
   check       check that Kafka, the schema registry and ClickHouse answer
+  run         the live pipeline: der.telemetry → group statuses in ClickHouse and on der.statuses
+              (settings from the environment: DERSTREAM_WINDOW, DERSTREAM_LATENESS, …; stops on SIGTERM/SIGINT)
+  replay      the status topology on files, deterministic
+              --telemetry T.ndjson --groups G.json|G.xml --out DIR
+              [--window 60s] [--out-of-orderness 5s] [--lateness 0] [--staleness 3m]
+              writes DIR/statuses.ndjson, DIR/dead-letter.ndjson, DIR/late.ndjson
   simulate    a simulated DER fleet's telemetry, to Kafka (live) or to an NDJSON file
               --devices N (1000)  --groups G (50)  --seed S (1)  --rate R readings/s
               --duration D (e.g. 10m; live: until stopped)  --schema-version 1|2
@@ -46,6 +54,27 @@ async function main(argv: string[]): Promise<number> {
       parseArgs({ args: rest, options: {} });
       await check(loadConfig(), log);
       return 0;
+    case 'run': {
+      parseArgs({ args: rest, options: {} });
+      const config = loadConfig();
+      await runLive(config, {
+        semantics: config.semantics,
+        consumerGroup: config.consumerGroup,
+        maxMessageBytes: config.maxMessageBytes,
+        log,
+        signal: controller.signal,
+      });
+      return 0;
+    }
+    case 'replay': {
+      const names = ['telemetry', 'groups', 'out', 'window', 'out-of-orderness', 'lateness', 'staleness'];
+      const { values } = parseArgs({
+        args: rest,
+        options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+      });
+      await replayCommand(parseReplayOptions(values as Record<string, string | undefined>), log);
+      return 0;
+    }
     case 'simulate': {
       const names = [
         'devices',

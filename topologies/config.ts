@@ -1,7 +1,10 @@
-import { Env } from '../pipelines/config/settings';
+import { Env, integerSetting, stringSetting } from '../pipelines/config/settings';
+import { LiveSemantics, parseSemanticsConfig } from '../pipelines/config/semanticsConfig';
 import { ClickhouseConfig, parseClickhouseConfig } from '../pipelines/io/clickhouse/clickhouseConfig';
 import { KafkaConfig, parseKafkaConfig } from '../pipelines/io/kafka/kafkaConfig';
 import { RegistryConfig, parseRegistryConfig } from '../pipelines/io/registry/registryConfig';
+import { ConfigError } from '../pipelines/errors';
+import { Topics, prefixedTopics } from './topics';
 
 /**
  * derstream's whole configuration, read from the environment once at start-up and
@@ -12,6 +15,13 @@ export interface DerstreamConfig {
   kafka: KafkaConfig;
   registry: RegistryConfig;
   clickhouse: ClickhouseConfig;
+  semantics: LiveSemantics;
+  /** Every topic, named with `DERSTREAM_TOPIC_PREFIX` (empty by default) in front. */
+  topics: Topics;
+  /** `DERSTREAM_CONSUMER_GROUP` (`derstream`): instances in one group share the partitions. */
+  consumerGroup: string;
+  /** `DERSTREAM_MAX_MESSAGE_BYTES` (1 MiB): larger telemetry records are dead-lettered as OVERSIZED. */
+  maxMessageBytes: number;
 }
 
 export function loadConfig(env: Env = process.env): DerstreamConfig {
@@ -19,5 +29,20 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     kafka: parseKafkaConfig(env),
     registry: parseRegistryConfig(env),
     clickhouse: parseClickhouseConfig(env),
+    semantics: parseSemanticsConfig(env),
+    topics: prefixedTopics(topicPrefix(env)),
+    consumerGroup: stringSetting(env, 'DERSTREAM_CONSUMER_GROUP', 'derstream'),
+    maxMessageBytes: integerSetting(env, 'DERSTREAM_MAX_MESSAGE_BYTES', 1 << 20, 64, 64 << 20),
   };
+}
+
+function topicPrefix(env: Env): string {
+  const prefix = stringSetting(env, 'DERSTREAM_TOPIC_PREFIX', '');
+  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) {
+    throw new ConfigError(
+      'DERSTREAM_TOPIC_PREFIX',
+      `"${prefix}" may hold only letters, digits, ".", "_" and "-"`,
+    );
+  }
+  return prefix;
 }

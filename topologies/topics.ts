@@ -73,3 +73,15 @@ export const TOPICS = {
 } as const satisfies Record<string, TopicSpec>;
 
 export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
+
+export type Topics = { [K in keyof typeof TOPICS]: TopicSpec };
+
+/**
+ * The topics with `prefix` before every name (`DERSTREAM_TOPIC_PREFIX`): several
+ * pipelines, or a test, can share one cluster without sharing data.
+ */
+export function prefixedTopics(prefix: string): Topics {
+  const topics = {} as Record<string, TopicSpec>;
+  for (const [key, spec] of Object.entries(TOPICS)) topics[key] = { ...spec, name: `${prefix}${spec.name}` };
+  return topics as Topics;
+}

@@ -9,7 +9,6 @@ import {
   valueSubject,
 } from '../../pipelines/io/registry/telemetrySchemas';
 import { DerstreamConfig } from '../config';
-import { ALL_TOPICS, TOPICS } from '../topics';
 
 /**
  * `derstream setup`: the declared topics, the telemetry schemas in the registry and
@@ -18,7 +17,7 @@ import { ALL_TOPICS, TOPICS } from '../topics';
 export async function setup(config: DerstreamConfig, log: (line: string) => void): Promise<void> {
   const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
   try {
-    const topics = await ensureTopics(admin, ALL_TOPICS);
+    const topics = await ensureTopics(admin, Object.values(config.topics));
     log(
       `topics: created ${topics.created.length} (${topics.created.join(', ') || 'none'}), ${topics.existing.length} present`,
     );
@@ -27,7 +26,7 @@ export async function setup(config: DerstreamConfig, log: (line: string) => void
   }
 
   const registry = await connectRegistry(config.registry);
-  const subject = valueSubject(TOPICS.telemetry.name);
+  const subject = valueSubject(config.topics.telemetry.name);
   for (const version of TELEMETRY_SCHEMA_VERSIONS) {
     const id = await registerAvroSchema(registry, subject, telemetrySchema(version));
     log(`schema: ${subject} TelemetryReading v${version} has id ${id}`);

@@ -12,7 +12,6 @@ import { createFleet, fleetReadings, seededRandom } from '../../benchmarks/simul
 import { writeGroupsFile, writeReadingsFile } from '../../benchmarks/simulator/fleetFiles';
 import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
 import { DerstreamConfig } from '../config';
-import { TOPICS } from '../topics';
 
 export interface SimulateOptions {
   devices: number;
@@ -112,16 +111,26 @@ export async function simulate(
   await (await connectAdmin(kafka, config.kafka)).disconnect();
   const registry = await connectRegistry(config.registry);
   const schema = telemetrySchema(options.schemaVersion);
-  const schemaId = await registerAvroSchema(registry, valueSubject(TOPICS.telemetry.name), schema);
+  const schemaId = await registerAvroSchema(registry, valueSubject(config.topics.telemetry.name), schema);
+  // The fleet's membership goes on the compacted groups topic, one record per group, so
+  // a pipeline started before or after the simulator knows the groups.
+  const groupsProducer = kafka.producer();
+  await groupsProducer.connect();
+  await groupsProducer.send({
+    topic: config.topics.groups.name,
+    acks: -1,
+    messages: fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) })),
+  });
+  await groupsProducer.disconnect();
   const start = Date.now();
   const end = options.durationMs === undefined ? Number.MAX_SAFE_INTEGER : start + options.durationMs;
   log(
-    `simulating ${fleet.devices.length} devices in ${fleet.groups.length} groups into ${TOPICS.telemetry.name} ` +
+    `simulating ${fleet.devices.length} devices in ${fleet.groups.length} groups into ${config.topics.telemetry.name} ` +
       `(schema id ${schemaId})${options.durationMs === undefined ? ' until stopped' : ''}`,
   );
   let last = { at: Date.now(), sent: 0 };
   const sent = await produceReadings(kafka, fleetReadings(fleet, { ...emission, start, end }), {
-    topic: TOPICS.telemetry.name,
+    topic: config.topics.telemetry.name,
     schemaId,
     type: Type.forSchema(schema as never),
     paced: true,

@@ -1,0 +1,108 @@
+import { TelemetryReading } from '../telemetryReading';
+
+/**
+ * Why a reading is invalid (SEMANTICS.md §1). These codes are what dead-letter records,
+ * their Kafka header and the metrics carry.
+ */
+export type InvalidReason =
+  | 'UNDECODABLE'
+  | 'MISSING_FIELD'
+  | 'WRONG_TYPE'
+  | 'NOT_FINITE'
+  | 'STATE_OF_CHARGE_OUT_OF_RANGE'
+  | 'MIN_ABOVE_MAX'
+  | 'FUTURE_TIMESTAMP';
+
+export type Validation =
+  { valid: true; reading: TelemetryReading } | { valid: false; reason: InvalidReason; detail: string };
+
+export interface ValidationOptions {
+  /** Wall-clock now (ms); live mode passes it, replay does not (no future check). */
+  now?: number;
+  /** How far ahead of `now` a reading's `ts` may be (default 5 minutes). */
+  futureToleranceMs?: number;
+}
+
+const NULLABLE_NUMBERS = [
+  'reactivePower',
+  'voltage',
+  'stateOfCharge',
+  'maxActivePower',
+  'minActivePower',
+] as const satisfies readonly (keyof TelemetryReading)[];
+
+const invalid = (reason: InvalidReason, detail: string): Validation => ({ valid: false, reason, detail });
+
+/**
+ * Checks a decoded value against SEMANTICS.md §1 and returns the canonical reading
+ * (only the known fields, absent nullable fields as null), or the first reason it is
+ * invalid. Pure: the clock comes in through `options.now`.
+ */
+export function validateReading(value: unknown, options: ValidationOptions = {}): Validation {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return invalid('WRONG_TYPE', 'a reading must be an object');
+  }
+  const input = value as Record<string, unknown>;
+  for (const field of ['deviceId', 'ts', 'activePower', 'connected'] as const) {
+    if (input[field] === undefined || input[field] === null)
+      return invalid('MISSING_FIELD', `${field} is required`);
+  }
+  if (typeof input.deviceId !== 'string' || input.deviceId === '') {
+    return invalid('WRONG_TYPE', 'deviceId must be a non-empty string');
+  }
+  if (typeof input.ts !== 'number' || !Number.isFinite(input.ts) || !Number.isSafeInteger(input.ts)) {
+    return invalid(
+      typeof input.ts === 'number' && !Number.isFinite(input.ts) ? 'NOT_FINITE' : 'WRONG_TYPE',
+      'ts must be an integer (epoch ms)',
+    );
+  }
+  if (typeof input.connected !== 'boolean') return invalid('WRONG_TYPE', 'connected must be a boolean');
+  const numbers: Record<string, number | null> = {};
+  for (const field of ['activePower', ...NULLABLE_NUMBERS] as const) {
+    const v = input[field];
+    if (v === undefined || v === null) {
+      numbers[field] = null;
+      continue;
+    }
+    if (typeof v !== 'number') return invalid('WRONG_TYPE', `${field} must be a number`);
+    if (!Number.isFinite(v)) return invalid('NOT_FINITE', `${field} is ${v}`);
+    numbers[field] = v;
+  }
+  const soc = numbers.stateOfCharge ?? null;
+  if (soc !== null && (soc < 0 || soc > 100)) {
+    return invalid('STATE_OF_CHARGE_OUT_OF_RANGE', `stateOfCharge ${soc} is outside 0..100`);
+  }
+  const max = numbers.maxActivePower ?? null;
+  const min = numbers.minActivePower ?? null;
+  if (max !== null && min !== null && min > max) {
+    return invalid('MIN_ABOVE_MAX', `minActivePower ${min} is above maxActivePower ${max}`);
+  }
+  if (options.now !== undefined && input.ts > options.now + (options.futureToleranceMs ?? 300_000)) {
+    return invalid('FUTURE_TIMESTAMP', `ts ${input.ts} is ${input.ts - options.now} ms ahead of the clock`);
+  }
+  return {
+    valid: true,
+    reading: {
+      deviceId: input.deviceId,
+      ts: input.ts,
+      activePower: numbers.activePower!,
+      reactivePower: numbers.reactivePower ?? null,
+      voltage: numbers.voltage ?? null,
+      stateOfCharge: soc,
+      maxActivePower: max,
+      minActivePower: min,
+      connected: input.connected,
+    },
+  };
+}
+
+/** One NDJSON line: parsed, then validated; a line that is not JSON is UNDECODABLE. */
+export function validateReadingLine(line: string, options: ValidationOptions = {}): Validation {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return invalid('UNDECODABLE', `not JSON: ${(error as Error).message}`);
+  }
+  return validateReading(value, options);
+}

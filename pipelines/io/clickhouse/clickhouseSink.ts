@@ -1,0 +1,86 @@
+import { GroupStatus } from '../../aggregate/groupStatus';
+import { TelemetryReading } from '../../telemetryReading';
+import { ClickhouseExecutor } from './clickhouseExecutor';
+
+/** Where a stored reading came from and what became of it. */
+export interface StoredReading {
+  reading: TelemetryReading;
+  disposition: 'valid' | 'late';
+  partition: number;
+  offset: number;
+  receivedAt: number;
+}
+
+/**
+ * Writes raw telemetry and status versions to ClickHouse. Both tables are keyed so a
+ * write repeated after a restart collapses into the row already there: telemetry by
+ * its Kafka position, statuses by (group, window, version).
+ */
+export class ClickhouseSink {
+  constructor(private readonly clickhouse: ClickhouseExecutor) {}
+
+  async writeTelemetry(rows: readonly StoredReading[]): Promise<void> {
+    await this.clickhouse.insert(
+      'telemetry',
+      rows.map(({ reading: r, disposition, partition, offset, receivedAt }) => ({
+        device_id: r.deviceId,
+        ts: r.ts,
+        active_power: r.activePower,
+        reactive_power: r.reactivePower,
+        voltage: r.voltage,
+        state_of_charge: r.stateOfCharge,
+        max_active_power: r.maxActivePower,
+        min_active_power: r.minActivePower,
+        connected: r.connected,
+        disposition,
+        source_partition: partition,
+        source_offset: offset,
+        received_at: receivedAt,
+      })),
+    );
+  }
+
+  async writeStatuses(statuses: readonly GroupStatus[], emittedAt: number): Promise<void> {
+    await this.clickhouse.insert(
+      'group_statuses',
+      statuses.map((s) => ({
+        group_id: s.groupId,
+        window_start: s.windowStart,
+        window_end: s.windowEnd,
+        version: s.version,
+        members: s.members,
+        reporting: s.reporting,
+        fresh: s.fresh,
+        stale: s.stale,
+        silent: s.silent,
+        connected: s.connected,
+        active_power: s.activePower,
+        reactive_power: s.reactivePower,
+        max_active_power: s.maxActivePower,
+        min_active_power: s.minActivePower,
+        headroom_up: s.headroomUp,
+        headroom_down: s.headroomDown,
+        state_of_charge: s.stateOfCharge,
+        stored_energy: s.storedEnergy,
+        voltage_min: s.voltageMin,
+        voltage_max: s.voltageMax,
+        emitted_at: emittedAt,
+      })),
+    );
+  }
+
+  /** The latest version of every status, as canonical statuses (for tests, the API and replies). */
+  async finalStatuses(): Promise<GroupStatus[]> {
+    return this.clickhouse.query<GroupStatus>(
+      `SELECT group_id AS groupId, toUnixTimestamp64Milli(window_start) AS windowStart,
+              toUnixTimestamp64Milli(window_end) AS windowEnd, version, members, reporting, fresh, stale, silent,
+              connected, active_power AS activePower, reactive_power AS reactivePower,
+              max_active_power AS maxActivePower, min_active_power AS minActivePower, headroom_up AS headroomUp,
+              headroom_down AS headroomDown, state_of_charge AS stateOfCharge, stored_energy AS storedEnergy,
+              voltage_min AS voltageMin, voltage_max AS voltageMax
+       FROM group_statuses FINAL
+       ORDER BY group_id, window_end, version DESC
+       LIMIT 1 BY group_id, window_end`,
+    );
+  }
+}

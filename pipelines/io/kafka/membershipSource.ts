@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka } from 'kafkajs';
+import { DerstreamError } from '../../errors';
+import { GroupVersion } from '../../membership/groupVersion';
+import { parseGroupsMessage } from '../../membership/parseGroupsMessage';
+
+/**
+ * Follows the compacted `der.groups` topic: at start-up it reads it from the beginning
+ * to its current end (the whole current membership), then keeps applying changes as
+ * they come. It commits nothing: every instance rebuilds the full state each start.
+ * A record that does not parse is reported through `onInvalid` and skipped.
+ */
+export async function followMembership(
+  kafka: Kafka,
+  topic: string,
+  apply: (version: GroupVersion) => void,
+  onInvalid: (error: DerstreamError, position: string) => void,
+): Promise<Consumer> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
+
+  const consumer = kafka.consumer({ groupId: `derstream-membership-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let caughtUp!: () => void;
+  const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+  if (remaining.size === 0) caughtUp();
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      if (message.value !== null) {
+        try {
+          for (const version of parseGroupsMessage(message.value)) apply(version);
+        } catch (error) {
+          if (!(error instanceof DerstreamError)) throw error;
+          onInvalid(error, `${topic}/${partition}/${message.offset}`);
+        }
+      }
+      const high = remaining.get(partition);
+      if (high !== undefined && BigInt(message.offset) + 1n >= high) {
+        remaining.delete(partition);
+        if (remaining.size === 0) caughtUp();
+      }
+    },
+  });
+  await ready;
+  return consumer;
+}

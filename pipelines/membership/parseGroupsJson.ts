@@ -1,0 +1,115 @@
+import { GroupMember, GroupVersion } from './groupVersion';
+import { GroupsInputError } from './groupsInputError';
+
+/**
+ * The JSON form of membership (SEMANTICS.md §2) into group versions, in input order.
+ *
+ * Validation is strict and stops at the first fault, with the JSON path of the field in
+ * the message (`groups[3].members[2].ratedEnergy: ...`): a membership mistake silently
+ * moves devices between groups, which is far harder to notice downstream than a refused
+ * file. `null` counts as present for the optional numbers, so `"ratedEnergy": null` is
+ * refused rather than read as "no nameplate". Unknown fields are ignored, so producers
+ * may carry extra data.
+ */
+export function parseGroupsJson(text: string): GroupVersion[] {
+  return groupVersionsFromJson(parseJsonText(text));
+}
+
+/** `JSON.parse` with its failure turned into a `GROUPS_MALFORMED_JSON` refusal. */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new GroupsInputError('GROUPS_MALFORMED_JSON', `not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The file form `{"groups": [...]}`, already parsed. */
+export function groupVersionsFromJson(value: unknown): GroupVersion[] {
+  if (!isObject(value) || !Array.isArray(value.groups)) {
+    throw invalid('(root)', 'must be an object with a "groups" array');
+  }
+  return value.groups.map((entry: unknown, i) => groupVersionFromJson(entry, `groups[${i}]`));
+}
+
+/**
+ * One version object `{mRID, name?, effectiveFrom?, deleted?, members?}`; `path` is where
+ * it sits in the input, for messages, and empty when it is the whole input.
+ */
+export function groupVersionFromJson(value: unknown, path: string): GroupVersion {
+  if (!isObject(value)) throw invalid(path || '(root)', 'must be an object');
+  const groupId = value.mRID;
+  if (typeof groupId !== 'string' || groupId === '')
+    throw invalid(at(path, 'mRID'), 'must be a non-empty string');
+  if (value.name !== undefined && typeof value.name !== 'string')
+    throw invalid(at(path, 'name'), 'must be a string');
+  const effectiveFrom = value.effectiveFrom ?? 0;
+  if (!Number.isSafeInteger(effectiveFrom) || (effectiveFrom as number) < 0) {
+    throw invalid(at(path, 'effectiveFrom'), 'must be an integer number of epoch milliseconds >= 0');
+  }
+  if (value.deleted !== undefined && typeof value.deleted !== 'boolean') {
+    throw invalid(at(path, 'deleted'), 'must be a boolean');
+  }
+  const deleted = value.deleted === true;
+  const version: GroupVersion = {
+    groupId,
+    effectiveFrom: effectiveFrom as number,
+    deleted,
+    members: deleted ? deletedMembers(value.members, path) : members(value.members, at(path, 'members')),
+  };
+  if (value.name !== undefined) version.name = value.name;
+  return version;
+}
+
+function deletedMembers(value: unknown, path: string): GroupMember[] {
+  if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+    throw invalid(at(path, 'members'), 'must be absent or empty when deleted is true');
+  }
+  return [];
+}
+
+function members(value: unknown, path: string): GroupMember[] {
+  if (!Array.isArray(value)) throw invalid(path, 'must be an array (empty for a group without members)');
+  const firstIndex = new Map<string, number>();
+  return value.map((entry: unknown, i) => {
+    const memberPath = `${path}[${i}]`;
+    if (!isObject(entry)) throw invalid(memberPath, 'must be an object');
+    const deviceId = entry.deviceId;
+    if (typeof deviceId !== 'string' || deviceId === '') {
+      throw invalid(`${memberPath}.deviceId`, 'must be a non-empty string');
+    }
+    const earlier = firstIndex.get(deviceId);
+    if (earlier !== undefined) {
+      throw invalid(
+        `${memberPath}.deviceId`,
+        `duplicate of ${path}[${earlier}] (${JSON.stringify(deviceId)})`,
+      );
+    }
+    firstIndex.set(deviceId, i);
+    const member: GroupMember = { deviceId };
+    if ('ratedPower' in entry) member.ratedPower = positive(entry.ratedPower, `${memberPath}.ratedPower`);
+    if ('ratedEnergy' in entry) member.ratedEnergy = positive(entry.ratedEnergy, `${memberPath}.ratedEnergy`);
+    return member;
+  });
+}
+
+function positive(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalid(path, 'must be a positive number');
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function at(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function invalid(path: string, problem: string): GroupsInputError {
+  return new GroupsInputError('GROUPS_INVALID', `${path}: ${problem}`);
+}

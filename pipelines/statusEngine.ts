@@ -1,0 +1,187 @@
+import { MergeStage } from './aggregate/mergeStage';
+import { GroupStatus } from './aggregate/groupStatus';
+import { PartialStage } from './aggregate/partialStage';
+import { MembershipState } from './membership/membershipState';
+import { TelemetryReading } from './telemetryReading';
+import { windowEndOf } from './window/tumblingWindow';
+import { Watermarks } from './window/watermarks';
+
+/** The time rules of SEMANTICS.md §3–4, in milliseconds. */
+export interface StatusSemantics {
+  /** `W`, window length (default 60 s). */
+  windowMs: number;
+  /** `B`, out-of-orderness bound (default 5 s). */
+  outOfOrdernessMs: number;
+  /** `L`, allowed lateness (default 0). */
+  latenessMs: number;
+  /** `S`, staleness bound (default 3 W). */
+  stalenessMs: number;
+  /** Processing time after which a silent partition stops holding the watermark (default 30 s). */
+  idleTimeoutMs: number;
+}
+
+export function defaultSemantics(windowMs = 60_000): StatusSemantics {
+  return {
+    windowMs,
+    outOfOrdernessMs: 5000,
+    latenessMs: 0,
+    stalenessMs: 3 * windowMs,
+    idleTimeoutMs: 30_000,
+  };
+}
+
+export type StatusOutput =
+  | { kind: 'status'; status: GroupStatus }
+  | { kind: 'late'; partition: number; reading: TelemetryReading; watermark: number };
+
+/**
+ * Valid readings in, group statuses out: the event-time core of derstream
+ * (SEMANTICS.md §3–4), with no I/O. Readings pass through one {@link PartialStage} per
+ * source partition; their partials meet in the {@link MergeStage}, which emits a window
+ * once the pipeline's watermark has passed its end. In one process the hop between
+ * the stages is a function call; scaled out, it is a topic keyed by group.
+ *
+ * Outputs come in a deterministic order: by window, then by group mRID.
+ */
+export class StatusEngine {
+  private readonly watermarks: Watermarks;
+  private readonly stages = new Map<number, PartialStage>();
+  private readonly merge: MergeStage;
+  /** End of the first window any valid reading fell into: windows before it have nothing to say. */
+  private firstEnd = Infinity;
+  private lastEmittedEnd = -Infinity;
+  private maxTs = -Infinity;
+
+  constructor(
+    private readonly semantics: StatusSemantics,
+    readonly membership: MembershipState,
+  ) {
+    this.watermarks = new Watermarks(semantics.outOfOrdernessMs, semantics.idleTimeoutMs);
+    this.merge = new MergeStage(semantics.windowMs);
+  }
+
+  get watermark(): number {
+    return this.watermarks.watermark;
+  }
+
+  /** End of the last window emitted: every status up to it is out. */
+  get emittedThrough(): number {
+    return this.lastEmittedEnd;
+  }
+
+  get devicesTracked(): number {
+    let n = 0;
+    for (const stage of this.stages.values()) n += stage.deviceCount;
+    return n;
+  }
+
+  /** A valid reading from `partition`, arrived at processing time `now`. */
+  reading(partition: number, reading: TelemetryReading, now: number): StatusOutput[] {
+    const watermark = this.watermarks.watermark;
+    const end = this.windowEndOf(reading.ts);
+    if (end <= watermark - this.semantics.latenessMs)
+      return [{ kind: 'late', partition, reading, watermark }];
+    const stage = this.stageOf(partition);
+    stage.add(reading);
+    this.maxTs = Math.max(this.maxTs, reading.ts);
+    this.firstEnd = Math.min(this.firstEnd, end);
+    const out: StatusOutput[] = end <= this.lastEmittedEnd ? this.reemit(stage, reading, end) : [];
+    out.push(...this.advance(this.watermarks.observe(partition, reading.ts, now)));
+    return out;
+  }
+
+  /** The source reads these partitions now: each holds the watermark until it delivers or goes idle. */
+  assign(partitions: readonly number[], now: number): void {
+    for (const partition of partitions) this.watermarks.assign(partition, now);
+  }
+
+  /** Processing time passed (idle partitions). */
+  tick(now: number): StatusOutput[] {
+    return this.advance(this.watermarks.tick(now));
+  }
+
+  /** End of a finite input: the window holding the largest valid `ts`, and all before it, are emitted. */
+  flush(): StatusOutput[] {
+    if (this.maxTs === -Infinity) return [];
+    return this.advance(this.watermarks.advanceTo(this.windowEndOf(this.maxTs)));
+  }
+
+  private windowEndOf(ts: number): number {
+    return windowEndOf(ts, this.semantics.windowMs);
+  }
+
+  private stageOf(partition: number): PartialStage {
+    let stage = this.stages.get(partition);
+    if (!stage) {
+      stage = new PartialStage(partition, (ts) => this.windowEndOf(ts), this.semantics.stalenessMs);
+      this.stages.set(partition, stage);
+    }
+    return stage;
+  }
+
+  private advance(watermark: number): StatusOutput[] {
+    const out: StatusOutput[] = [];
+    const { windowMs, latenessMs } = this.semantics;
+    let end = Math.max(this.firstEnd, this.lastEmittedEnd + windowMs);
+    for (; end <= watermark; end += windowMs) {
+      const snapshot = this.membership.snapshotAt(end);
+      for (const stage of this.stages.values()) {
+        for (const partial of stage.partials(
+          end,
+          snapshot,
+          this.watermarks.partitionWatermark(stage.partition),
+        )) {
+          this.merge.accept(partial);
+        }
+      }
+      for (const status of this.merge.emit(end, snapshot)) out.push({ kind: 'status', status });
+      this.lastEmittedEnd = end;
+    }
+    const closed = Math.floor((watermark - latenessMs) / windowMs) * windowMs;
+    if (Number.isFinite(closed)) {
+      for (const stage of this.stages.values()) stage.close(closed);
+      this.merge.close(closed);
+    }
+    return out;
+  }
+
+  /**
+   * A reading within the allowed lateness for an already emitted window: the groups of
+   * its device get that window again, and a group that only now has a fresh member
+   * gets the windows since emitted too, so its statuses have no gap.
+   */
+  private reemit(stage: PartialStage, reading: TelemetryReading, end: number): StatusOutput[] {
+    const out: StatusOutput[] = [];
+    const snapshot = this.membership.snapshotAt(end);
+    for (const { groupId } of snapshot.groupsOfDevice(reading.deviceId)) {
+      const watermark = this.watermarks.partitionWatermark(stage.partition);
+      const hadStatus = this.merge.hasStatus(groupId, end);
+      this.merge.accept(stage.partialOf(groupId, end, snapshot, watermark));
+      const status = this.merge.update(groupId, end, snapshot);
+      if (!status) continue;
+      out.push({ kind: 'status', status });
+      if (hadStatus) continue;
+      for (
+        let later = end + this.semantics.windowMs;
+        later <= this.lastEmittedEnd;
+        later += this.semantics.windowMs
+      ) {
+        const laterSnapshot = this.membership.snapshotAt(later);
+        if (this.merge.hasStatus(groupId, later)) continue;
+        for (const other of this.stages.values()) {
+          this.merge.accept(
+            other.partialOf(
+              groupId,
+              later,
+              laterSnapshot,
+              this.watermarks.partitionWatermark(other.partition),
+            ),
+          );
+        }
+        const backfill = this.merge.update(groupId, later, laterSnapshot);
+        if (backfill) out.push({ kind: 'status', status: backfill });
+      }
+    }
+    return out;
+  }
+}

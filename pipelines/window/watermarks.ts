@@ -1,0 +1,73 @@
+/**
+ * Event-time watermarks per source partition (SEMANTICS.md §3).
+ *
+ * A partition's watermark is the largest valid `ts` it has delivered minus the
+ * out-of-orderness bound `B`. The pipeline's watermark is the smallest over active
+ * partitions; a partition that has delivered nothing for `idleTimeout` of processing
+ * time stops holding it back until it delivers again. The pipeline's watermark never
+ * goes back: a partition waking up from idleness behind it finds its late readings
+ * late.
+ */
+export class Watermarks {
+  private readonly partitions = new Map<number, { maxTs: number; lastSeen: number }>();
+  private current = -Infinity;
+
+  constructor(
+    private readonly outOfOrdernessMs: number,
+    private readonly idleTimeoutMs: number,
+  ) {}
+
+  /** The pipeline's watermark as of the last `observe` or `tick`. */
+  get watermark(): number {
+    return this.current;
+  }
+
+  /**
+   * The source now reads `partition` (an assignment at start-up or after a rebalance).
+   * Until it delivers a reading, or stays silent for the idle timeout, it holds the
+   * watermark where it is: otherwise the first partition to deliver its backlog would
+   * make every other partition's readings late.
+   */
+  assign(partition: number, now: number): void {
+    if (!this.partitions.has(partition)) this.partitions.set(partition, { maxTs: -Infinity, lastSeen: now });
+  }
+
+  /** The source no longer reads `partition` (revoked in a rebalance). */
+  revoke(partition: number): void {
+    this.partitions.delete(partition);
+  }
+
+  /** A valid reading of `ts` arrived on `partition` at processing time `now`. Returns the new watermark. */
+  observe(partition: number, ts: number, now: number): number {
+    const state = this.partitions.get(partition);
+    if (state) {
+      state.maxTs = Math.max(state.maxTs, ts);
+      state.lastSeen = now;
+    } else {
+      this.partitions.set(partition, { maxTs: ts, lastSeen: now });
+    }
+    return this.tick(now);
+  }
+
+  /** Processing time passed: idle partitions may stop holding the watermark back. */
+  tick(now: number): number {
+    let lowest = Infinity;
+    for (const { maxTs, lastSeen } of this.partitions.values()) {
+      if (now - lastSeen < this.idleTimeoutMs) lowest = Math.min(lowest, maxTs - this.outOfOrdernessMs);
+    }
+    if (lowest !== Infinity && lowest > this.current) this.current = lowest;
+    return this.current;
+  }
+
+  /** The watermark a partition alone would give, for metrics and the partial records. */
+  partitionWatermark(partition: number): number {
+    const state = this.partitions.get(partition);
+    return state ? state.maxTs - this.outOfOrdernessMs : -Infinity;
+  }
+
+  /** Moves the watermark to `to` (the end-of-input flush of a replay). */
+  advanceTo(to: number): number {
+    if (to > this.current) this.current = to;
+    return this.current;
+  }
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GroupsInputError } from '../../../pipelines/membership/groupsInputError';
+import { parseGroupsMessage } from '../../../pipelines/membership/parseGroupsMessage';
+
+const fixture = (name: string): Buffer => readFileSync(join(__dirname, 'fixtures', name));
+
+function refusal(input: Buffer | string, source?: string): GroupsInputError {
+  try {
+    parseGroupsMessage(input, source === undefined ? {} : { source });
+  } catch (error) {
+    if (error instanceof GroupsInputError) return error;
+    throw error;
+  }
+  throw new Error('expected a GroupsInputError');
+}
+
+describe('parseGroupsMessage', () => {
+  it('reads the JSON file form', () => {
+    const text = '{"groups": [{"mRID": "g1", "members": [{"deviceId": "d1"}]}]}';
+    expect(parseGroupsMessage(text)).toEqual([
+      { groupId: 'g1', effectiveFrom: 0, deleted: false, members: [{ deviceId: 'd1' }] },
+    ]);
+  });
+
+  it('reads a single group version object, as a Buffer with a BOM and leading whitespace', () => {
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('\n  {"mRID": "g2", "effectiveFrom": 120000, "deleted": true}'),
+    ]);
+    expect(parseGroupsMessage(body)).toEqual([{ groupId: 'g2', effectiveFrom: 120000, deleted: true, members: [] }]);
+  });
+
+  it('reports single-object errors without a groups[] prefix', () => {
+    const error = refusal('{"mRID": "g", "members": [{"deviceId": "d", "ratedPower": -1}]}');
+    expect(error.code).toBe('GROUPS_INVALID');
+    expect(error.message).toBe('members[0].ratedPower: must be a positive number');
+  });
+
+  it('reads XML when the first significant character is <, from a Buffer or a string', () => {
+    const bytes = fixture('delete-der-groups.xml');
+    const expected = [{ groupId: 'g-storage', effectiveFrom: 1714694400000, deleted: true, members: [] }];
+    expect(parseGroupsMessage(bytes)).toEqual(expected);
+    expect(parseGroupsMessage(`  \n${bytes.toString('utf8')}`)).toEqual(expected);
+  });
+
+  it('passes maxBytes to the XML parser', () => {
+    const error = (() => {
+      try {
+        parseGroupsMessage(fixture('delete-der-groups.xml'), { maxBytes: 100 });
+      } catch (e) {
+        return e as GroupsInputError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error.code).toBe('GROUPS_TOO_LARGE');
+  });
+
+  it('refuses JSON that is neither form', () => {
+    for (const text of ['[]', '42', '{"name": "x"}']) {
+      const error = refusal(text);
+      expect(error.code).toBe('GROUPS_INVALID');
+      expect(error.message).toBe('(root): must be {"groups": [...]} or one group version object with an "mRID"');
+    }
+  });
+
+  it('refuses empty input as malformed JSON', () => {
+    expect(refusal('   ').code).toBe('GROUPS_MALFORMED_JSON');
+  });
+
+  it('puts the source before the message and keeps the code', () => {
+    const json = refusal('{"groups": [{"mRID": ""}]}', 'groups.json');
+    expect(json.code).toBe('GROUPS_INVALID');
+    expect(json.message).toBe('groups.json: groups[0].mRID: must be a non-empty string');
+    const xml = refusal(fixture('xxe.xml'), 'der.groups@0:17');
+    expect(xml.code).toBe('GROUPS_DTD_REFUSED');
+    expect(xml.message).toMatch(/^der\.groups@0:17: message: DOCTYPE and ENTITY declarations are refused/);
+  });
+});

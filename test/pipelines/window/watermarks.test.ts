@@ -1,0 +1,68 @@
+import { windowEndOf } from '../../../pipelines/window/tumblingWindow';
+import { Watermarks } from '../../../pipelines/window/watermarks';
+
+describe('windowEndOf', () => {
+  it('aligns windows to the epoch; a reading at the boundary opens the next window', () => {
+    expect(windowEndOf(0, 60_000)).toBe(60_000);
+    expect(windowEndOf(59_999, 60_000)).toBe(60_000);
+    expect(windowEndOf(60_000, 60_000)).toBe(120_000);
+    expect(windowEndOf(1_767_225_630_000, 60_000)).toBe(1_767_225_660_000);
+  });
+});
+
+describe('Watermarks', () => {
+  it('is the largest ts seen minus B, and never goes back', () => {
+    const w = new Watermarks(5000, 30_000);
+    expect(w.watermark).toBe(-Infinity);
+    expect(w.observe(0, 100_000, 0)).toBe(95_000);
+    expect(w.observe(0, 90_000, 1)).toBe(95_000);
+    expect(w.observe(0, 101_000, 2)).toBe(96_000);
+  });
+
+  it('is the smallest over active partitions', () => {
+    const w = new Watermarks(5000, 30_000);
+    w.observe(0, 100_000, 0);
+    expect(w.observe(1, 50_000, 0)).toBe(95_000);
+    // Partition 1 joined behind: the watermark does not go back, but partition 1 now holds it.
+    expect(w.observe(0, 200_000, 1)).toBe(95_000);
+    expect(w.observe(1, 150_000, 2)).toBe(145_000);
+    expect(w.partitionWatermark(0)).toBe(195_000);
+  });
+
+  it('lets an idle partition stop holding the watermark back, until it delivers again', () => {
+    const w = new Watermarks(5000, 30_000);
+    w.observe(0, 100_000, 0);
+    w.observe(1, 60_000, 0);
+    w.observe(0, 200_000, 10_000);
+    expect(w.watermark).toBe(95_000);
+    expect(w.tick(29_999)).toBe(95_000);
+    // Partition 1 has been silent for 30 s of processing time: only partition 0 counts.
+    expect(w.tick(30_000)).toBe(195_000);
+    // It wakes up far behind: the watermark stays where it was.
+    expect(w.observe(1, 70_000, 31_000)).toBe(195_000);
+  });
+
+  it('stays put when every partition is idle', () => {
+    const w = new Watermarks(0, 1000);
+    w.observe(0, 10_000, 0);
+    expect(w.tick(5000)).toBe(10_000);
+    expect(w.advanceTo(60_000)).toBe(60_000);
+  });
+});
+
+describe('Watermarks with assigned partitions', () => {
+  it('holds the watermark while an assigned partition has delivered nothing, until it goes idle', () => {
+    const w = new Watermarks(5000, 30_000);
+    w.assign(0, 0);
+    w.assign(1, 0);
+    expect(w.observe(0, 500_000, 1000)).toBe(-Infinity);
+    expect(w.observe(1, 100_000, 2000)).toBe(95_000);
+    w.assign(2, 3000);
+    expect(w.observe(0, 600_000, 4000)).toBe(95_000);
+    w.observe(1, 100_000, 10_000);
+    // Partition 2 never delivers: 30 s after its assignment it stops holding; partition 1 still does.
+    expect(w.tick(33_000)).toBe(95_000);
+    w.revoke(1);
+    expect(w.tick(33_000)).toBe(595_000);
+  });
+});

@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { derstream } from '../support/cli';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'derstream-replay-'));
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+describe('derstream replay', () => {
+  it('is deterministic: a generated fleet with disorder, duplicates, invalid and late lines gives byte-identical statuses twice', () => {
+    const dir = tmp();
+    const telemetry = join(dir, 'telemetry.ndjson');
+    const groups = join(dir, 'groups.json');
+    const simulated = derstream([
+      'simulate',
+      '--devices',
+      '600',
+      '--groups',
+      '12',
+      '--duration',
+      '40m',
+      '--out',
+      telemetry,
+      '--groups-out',
+      groups,
+      '--invalid',
+      '0.01',
+      '--late',
+      '0.005',
+      '--duplicates',
+      '0.01',
+    ]);
+    expect(simulated.status).toBe(0);
+    const total = readFileSync(telemetry, 'utf8').trimEnd().split('\n').length;
+    expect(total).toBeGreaterThanOrEqual(50_000);
+
+    const outputs = [join(dir, 'a'), join(dir, 'b')];
+    for (const out of outputs) {
+      const result = derstream(['replay', '--telemetry', telemetry, '--groups', groups, '--out', out]);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/^replay: \d+ lines/);
+    }
+    const [a, b] = outputs.map((out) => readFileSync(join(out, 'statuses.ndjson')));
+    expect(a!.length).toBeGreaterThan(0);
+    expect(a!.equals(b!)).toBe(true);
+
+    const deadLetters = lines(join(outputs[0]!, 'dead-letter.ndjson'));
+    const late = lines(join(outputs[0]!, 'late.ndjson'));
+    expect(deadLetters.length).toBeGreaterThan(100);
+    expect(late.length).toBeGreaterThan(10);
+    const statuses = lines(join(outputs[0]!, 'statuses.ndjson'));
+    // 12 groups, 40 one-minute windows each, version 1 (no lateness allowed), no gaps.
+    expect(statuses).toHaveLength(12 * 40);
+    expect(new Set(statuses.map((s) => s.version))).toEqual(new Set([1]));
+    expect(Object.keys(statuses[0])).toEqual([
+      'groupId',
+      'windowStart',
+      'windowEnd',
+      'version',
+      'members',
+      'reporting',
+      'fresh',
+      'stale',
+      'silent',
+      'connected',
+      'activePower',
+      'reactivePower',
+      'maxActivePower',
+      'minActivePower',
+      'headroomUp',
+      'headroomDown',
+      'stateOfCharge',
+      'storedEnergy',
+      'voltageMin',
+      'voltageMax',
+    ]);
+  });
+
+  it('dead-letters every kind of bad line with its reason, line number and raw text, and keeps going', () => {
+    const dir = tmp();
+    const good = (ts: number) => JSON.stringify({ deviceId: 'd1', ts, activePower: 1, connected: true });
+    const bad: [string, string][] = [
+      ['{"deviceId":"d1","ts":', 'UNDECODABLE'],
+      ['{"ts":1000,"activePower":1,"connected":true}', 'MISSING_FIELD'],
+      ['{"deviceId":"d1","ts":1000.5,"activePower":1,"connected":true}', 'WRONG_TYPE'],
+      ['{"deviceId":"d1","ts":1000,"activePower":1e999,"connected":true}', 'NOT_FINITE'],
+      [
+        '{"deviceId":"d1","ts":1000,"activePower":1,"stateOfCharge":101,"connected":true}',
+        'STATE_OF_CHARGE_OUT_OF_RANGE',
+      ],
+      [
+        '{"deviceId":"d1","ts":1000,"activePower":1,"minActivePower":2,"maxActivePower":1,"connected":true}',
+        'MIN_ABOVE_MAX',
+      ],
+    ];
+    const telemetry = join(dir, 't.ndjson');
+    writeFileSync(
+      telemetry,
+      [good(1000), ...bad.map(([line]) => line), good(61_000), good(125_000)].join('\n') + '\n',
+    );
+    const groups = join(dir, 'g.json');
+    writeFileSync(groups, JSON.stringify({ groups: [{ mRID: 'g1', members: [{ deviceId: 'd1' }] }] }));
+    const result = derstream([
+      'replay',
+      '--telemetry',
+      telemetry,
+      '--groups',
+      groups,
+      '--out',
+      join(dir, 'out'),
+    ]);
+    expect(result.status).toBe(0);
+    expect(lines(join(dir, 'out', 'dead-letter.ndjson'))).toEqual(
+      bad.map(([raw, reason], i) => ({ reason, detail: expect.any(String), line: i + 2, raw })),
+    );
+    expect(lines(join(dir, 'out', 'statuses.ndjson')).map((s) => [s.windowEnd, s.fresh])).toEqual([
+      [60_000, 1],
+      [120_000, 1],
+      [180_000, 1],
+    ]);
+  });
+
+  it('honours --window, --out-of-orderness, --lateness and --staleness', () => {
+    const dir = tmp();
+    const telemetry = join(dir, 't.ndjson');
+    const r = (ts: number, p: number) =>
+      JSON.stringify({ deviceId: 'd1', ts, activePower: p, connected: true });
+    writeFileSync(telemetry, [r(1000, 1), r(12_000, 2), r(9000, 3), r(40_000, 4)].join('\n') + '\n');
+    const groups = join(dir, 'g.json');
+    writeFileSync(groups, JSON.stringify({ groups: [{ mRID: 'g1', members: [{ deviceId: 'd1' }] }] }));
+    const out = join(dir, 'out');
+    const args = ['--window', '10s', '--out-of-orderness', '500ms', '--lateness', '5s', '--staleness', '15s'];
+    expect(
+      derstream(['replay', '--telemetry', telemetry, '--groups', groups, '--out', out, ...args]).status,
+    ).toBe(0);
+    expect(
+      lines(join(out, 'statuses.ndjson')).map((s) => [
+        s.windowEnd,
+        s.version,
+        s.activePower,
+        s.fresh,
+        s.stale,
+      ]),
+    ).toEqual([
+      [10_000, 1, 1, 1, 0],
+      // 9 s arrives at watermark 11.5 s < 10 s + 5 s: window [0, 10 s) changes.
+      [10_000, 2, 3, 1, 0],
+      [20_000, 1, 2, 1, 0],
+      // 30 s - 12 s > 15 s: stale.
+      [30_000, 1, 0, 0, 1],
+      [40_000, 1, 0, 0, 1],
+      [50_000, 1, 4, 1, 0],
+    ]);
+  });
+
+  it('stops with one clear line when a file is missing or the groups file is malformed', () => {
+    const dir = tmp();
+    const telemetry = join(dir, 't.ndjson');
+    writeFileSync(telemetry, '');
+    const groups = join(dir, 'g.json');
+    writeFileSync(groups, JSON.stringify({ groups: [{ mRID: 'g1', members: [] }] }));
+    const malformed = join(dir, 'bad.json');
+    writeFileSync(malformed, '{"groups": [');
+    const replay = (t: string, g: string) =>
+      derstream(['replay', '--telemetry', t, '--groups', g, '--out', join(dir, 'out')]);
+
+    for (const [result, pattern] of [
+      [replay(join(dir, 'none.ndjson'), groups), /^derstream: --telemetry: cannot read .*none\.ndjson/],
+      [replay(telemetry, join(dir, 'none.json')), /^derstream: --groups: cannot read .*none\.json/],
+      [replay(telemetry, malformed), /^derstream: .*bad\.json.*JSON|^derstream: .*JSON.*bad\.json/],
+    ] as const) {
+      expect(result.status).toBe(1);
+      expect(result.stderr.split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(pattern);
+    }
+    expect(replay(telemetry, groups).status).toBe(0);
+  });
+});

@@ -1,0 +1,251 @@
+import { Batch, Consumer, Message, Producer } from 'kafkajs';
+import { GroupStatus } from '../pipelines/aggregate/groupStatus';
+import { validateReading } from '../pipelines/decode/validateReading';
+import { DerstreamError, messageOf } from '../pipelines/errors';
+import { ClickhouseExecutor, openClickhouse } from '../pipelines/io/clickhouse/clickhouseExecutor';
+import { ClickhouseSink, StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
+import { migrate } from '../pipelines/io/clickhouse/migrations';
+import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
+import { followMembership } from '../pipelines/io/kafka/membershipSource';
+import { HEADERS, rejectedRecord, SourcePosition, statusRecord } from '../pipelines/io/kafka/outputRecords';
+import { ensureTopics } from '../pipelines/io/kafka/topicSetup';
+import { AvroDecoder } from '../pipelines/io/registry/avroDecoder';
+import { connectRegistry } from '../pipelines/io/registry/schemaRegistry';
+import { telemetrySchema } from '../pipelines/io/registry/telemetrySchemas';
+import { LiveSemantics } from '../pipelines/config/semanticsConfig';
+import { MembershipState } from '../pipelines/membership/membershipState';
+import { StatusEngine, StatusOutput } from '../pipelines/statusEngine';
+import { TelemetryReading } from '../pipelines/telemetryReading';
+import { DerstreamConfig } from './config';
+
+export interface LiveOptions {
+  semantics: LiveSemantics;
+  consumerGroup: string;
+  /** Records larger than this are dead-lettered unread (OVERSIZED). */
+  maxMessageBytes: number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+  /** Called after each batch is durably written, with running counts (tests and metrics). */
+  onProgress?: (counts: LiveCounts) => void;
+}
+
+export interface LiveCounts {
+  valid: number;
+  invalid: number;
+  late: number;
+  statuses: number;
+}
+
+/**
+ * `derstream run`: telemetry from `der.telemetry` (Avro through the registry) to group
+ * statuses in ClickHouse and on `der.statuses`; invalid records to `der.dead-letter`,
+ * late ones to `der.late`, each with a reason header and the original bytes.
+ *
+ * Nothing is committed before it is written: after each batch, raw telemetry and
+ * statuses are in ClickHouse and the Kafka outputs are acknowledged (acks = all)
+ * before the partition's offset moves, and it moves only past records whose windows
+ * have been emitted. A restart re-reads what was not committed; the writes it repeats
+ * land on the same keys.
+ */
+export async function runLive(config: DerstreamConfig, options: LiveOptions): Promise<LiveCounts> {
+  const { semantics, log } = options;
+  const topics = config.topics;
+  const kafka = createKafka(config.kafka);
+  const admin = await connectAdmin(kafka, config.kafka);
+  await ensureTopics(admin, Object.values(topics));
+  await admin.disconnect();
+  const registry = await connectRegistry(config.registry);
+  const decoder = new AvroDecoder<Record<string, unknown>>(registry, telemetrySchema(2));
+  const clickhouse: ClickhouseExecutor = await openClickhouse(config.clickhouse);
+  await migrate(clickhouse);
+  const sink = new ClickhouseSink(clickhouse);
+
+  const membership = new MembershipState();
+  const groupsConsumer = await followMembership(
+    kafka,
+    topics.groups.name,
+    (version) => membership.apply(version),
+    (error, position) => log(`groups: skipped ${position}: ${error.message}`),
+  );
+  log(`groups: ${membership.groupIds().length} groups from ${topics.groups.name}`);
+
+  const engine = new StatusEngine(semantics, membership);
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.consumerGroup,
+    maxBytesPerPartition: 4 << 20,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.telemetry.name, fromBeginning: true });
+
+  const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0 };
+  /** Per partition, the records whose windows are not emitted yet: [offset, window end], in offset order. */
+  const pending = new Map<number, { offset: bigint; windowEnd: number }[]>();
+  const processedThrough = new Map<number, bigint>();
+  // Batches and ticks take turns: the engine and the commit bookkeeping are not shared across awaits.
+  let turn: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = turn.then(work);
+    turn = next.catch(() => undefined);
+    return next;
+  };
+
+  const publish = async (
+    statuses: GroupStatus[],
+    rejected: Message[],
+    late: Message[],
+    rows: StoredReading[],
+  ) => {
+    const now = Date.now();
+    await sink.writeTelemetry(rows);
+    await sink.writeStatuses(statuses, now);
+    const topicMessages = [
+      { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
+      { topic: topics.deadLetter.name, messages: rejected },
+      { topic: topics.late.name, messages: late },
+    ].filter((t) => t.messages.length > 0);
+    if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+    counts.statuses += statuses.length;
+  };
+
+  const commit = async () => {
+    const emitted = engine.emittedThrough;
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const [partition, through] of processedThrough) {
+      const queue = pending.get(partition) ?? [];
+      while (queue.length > 0 && queue[0]!.windowEnd <= emitted) queue.shift();
+      offsets.push({
+        topic: topics.telemetry.name,
+        partition,
+        offset: String(queue.length > 0 ? queue[0]!.offset : through + 1n),
+      });
+    }
+    if (offsets.length > 0) await consumer.commitOffsets(offsets);
+  };
+
+  const statusesOf = (outputs: StatusOutput[]) =>
+    outputs.flatMap((output) => (output.kind === 'status' ? [output.status] : []));
+
+  const handleBatch = async (batch: Batch) => {
+    const statuses: GroupStatus[] = [];
+    const rejected: Message[] = [];
+    const late: Message[] = [];
+    const rows: StoredReading[] = [];
+    const queue = pending.get(batch.partition) ?? [];
+    pending.set(batch.partition, queue);
+    for (const message of batch.messages) {
+      const now = Date.now();
+      const source: SourcePosition = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+      };
+      const reject = (reason: string, detail: string) => {
+        counts.invalid++;
+        rejected.push(rejectedRecord(source, reason, detail));
+      };
+      if (message.value === null) {
+        reject('UNDECODABLE', 'record has no value');
+        continue;
+      }
+      if (message.value.length > options.maxMessageBytes) {
+        reject('OVERSIZED', `${message.value.length} bytes, limit ${options.maxMessageBytes}`);
+        continue;
+      }
+      let decoded: Record<string, unknown>;
+      try {
+        decoded = await decoder.decode(message.value);
+      } catch (error) {
+        if (error instanceof DerstreamError && !error.retriable) {
+          reject(error.code, error.message);
+          continue;
+        }
+        throw error;
+      }
+      const result = validateReading(decoded, { now, futureToleranceMs: semantics.futureToleranceMs });
+      if (!result.valid) {
+        reject(result.reason, result.detail);
+        continue;
+      }
+      const reading: TelemetryReading = result.reading;
+      const outputs = engine.reading(batch.partition, reading, now);
+      const wasLate = outputs.some((o) => o.kind === 'late');
+      if (wasLate) {
+        counts.late++;
+        const watermark = (outputs.find((o) => o.kind === 'late') as { watermark: number }).watermark;
+        late.push(
+          rejectedRecord(source, 'LATE', `window ended at or before the watermark ${watermark}`, {
+            [HEADERS.watermark]: String(watermark),
+          }),
+        );
+      } else {
+        counts.valid++;
+        queue.push({
+          offset: BigInt(message.offset),
+          windowEnd: Math.floor(reading.ts / semantics.windowMs) * semantics.windowMs + semantics.windowMs,
+        });
+      }
+      statuses.push(...statusesOf(outputs));
+      rows.push({
+        reading,
+        disposition: wasLate ? 'late' : 'valid',
+        partition: batch.partition,
+        offset: Number(message.offset),
+        receivedAt: now,
+      });
+    }
+    await publish(statuses, rejected, late, rows);
+    const last = batch.messages.at(-1);
+    if (last) processedThrough.set(batch.partition, BigInt(last.offset));
+    await commit();
+    options.onProgress?.({ ...counts });
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const assigned = payload.memberAssignment[topics.telemetry.name] ?? [];
+    void serial(async () => engine.assign(assigned, Date.now()));
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat }) => {
+      await serial(() => handleBatch(batch));
+      await heartbeat();
+    },
+  });
+  log(
+    `run: consuming ${topics.telemetry.name} as group ${options.consumerGroup}; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
+  );
+
+  const ticker = setInterval(() => {
+    void serial(async () => {
+      const statuses = statusesOf(engine.tick(Date.now()));
+      if (statuses.length === 0) return;
+      await publish(statuses, [], [], []);
+      await commit();
+      options.onProgress?.({ ...counts });
+    }).catch((error: unknown) => log(`run: tick failed: ${messageOf(error)}`));
+  }, 1000);
+
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    options.signal.addEventListener('abort', () => resolve(), { once: true });
+    consumer.on(consumer.events.CRASH, (event) => {
+      log(`run: consumer crashed: ${messageOf(event.payload.error)}`);
+      if (!event.payload.restart) resolve();
+    });
+  });
+  clearInterval(ticker);
+  // Let the batch in hand finish and commit, then close everything.
+  await consumer.stop();
+  await serial(async () => undefined);
+  await Promise.allSettled([consumer.disconnect(), groupsConsumer.disconnect(), producer.disconnect()]);
+  await clickhouse.close();
+  log(
+    `run: stopped after ${counts.valid} valid, ${counts.invalid} dead-lettered, ${counts.late} late readings, ${counts.statuses} status versions`,
+  );
+  return counts;
+}
