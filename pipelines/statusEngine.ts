@@ -50,6 +50,8 @@ export class StatusEngine {
   /** End of the first window any valid reading fell into: windows before it have nothing to say. */
   private firstEnd = Infinity;
   private lastEmittedEnd = -Infinity;
+  /** Windows ending at or before this are closed for good; closing scans every device, so only when it moves. */
+  private closedThrough = -Infinity;
   private maxTs = -Infinity;
 
   constructor(
@@ -95,6 +97,11 @@ export class StatusEngine {
     for (const partition of partitions) this.watermarks.assign(partition, now);
   }
 
+  /** Whether the source has records of `partition` still to read (such a partition is never idle). */
+  backlog(partition: number, backlog: boolean): void {
+    this.watermarks.setBacklog(partition, backlog);
+  }
+
   /** Processing time passed (idle partitions). */
   tick(now: number): StatusOutput[] {
     return this.advance(this.watermarks.tick(now));
@@ -138,7 +145,8 @@ export class StatusEngine {
       this.lastEmittedEnd = end;
     }
     const closed = Math.floor((watermark - latenessMs) / windowMs) * windowMs;
-    if (Number.isFinite(closed)) {
+    if (closed > this.closedThrough) {
+      this.closedThrough = closed;
       for (const stage of this.stages.values()) stage.close(closed);
       this.merge.close(closed);
     }

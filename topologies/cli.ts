@@ -28,7 +28,8 @@ commands:
   simulate    a simulated DER fleet's telemetry, to Kafka (live) or to an NDJSON file
               --devices N (1000)  --groups G (50)  --seed S (1)  --rate R readings/s
               --duration D (e.g. 10m; live: until stopped)  --schema-version 1|2
-              --out FILE  --groups-out FILE  --start ISO-TIME (file output)
+              --out FILE  --groups-out FILE
+              --start ISO-TIME (file: first instant; Kafka: backfill from it as fast as possible)
               --invalid SHARE  --late SHARE  --duplicates SHARE
 
 settings come from the environment (see README.md, "Configuration"):

@@ -9,6 +9,8 @@ import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
 import { followMembership } from '../pipelines/io/kafka/membershipSource';
 import { HEADERS, rejectedRecord, SourcePosition, statusRecord } from '../pipelines/io/kafka/outputRecords';
 import { ensureTopics } from '../pipelines/io/kafka/topicSetup';
+import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
+import { windowEndOf } from '../pipelines/window/tumblingWindow';
 import { AvroDecoder } from '../pipelines/io/registry/avroDecoder';
 import { connectRegistry } from '../pipelines/io/registry/schemaRegistry';
 import { telemetrySchema } from '../pipelines/io/registry/telemetrySchemas';
@@ -80,9 +82,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   await consumer.subscribe({ topic: topics.telemetry.name, fromBeginning: true });
 
   const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0 };
-  /** Per partition, the records whose windows are not emitted yet: [offset, window end], in offset order. */
-  const pending = new Map<number, { offset: bigint; windowEnd: number }[]>();
-  const processedThrough = new Map<number, bigint>();
+  const commits = new CommitTracker();
   // Batches and ticks take turns: the engine and the commit bookkeeping are not shared across awaits.
   let turn: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -110,31 +110,26 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   };
 
   const commit = async () => {
-    const emitted = engine.emittedThrough;
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
-    for (const [partition, through] of processedThrough) {
-      const queue = pending.get(partition) ?? [];
-      while (queue.length > 0 && queue[0]!.windowEnd <= emitted) queue.shift();
-      offsets.push({
-        topic: topics.telemetry.name,
-        partition,
-        offset: String(queue.length > 0 ? queue[0]!.offset : through + 1n),
-      });
-    }
+    const offsets = [...commits.committable(engine.emittedThrough)].map(([partition, offset]) => ({
+      topic: topics.telemetry.name,
+      partition,
+      offset: String(offset),
+    }));
     if (offsets.length > 0) await consumer.commitOffsets(offsets);
   };
 
   const statusesOf = (outputs: StatusOutput[]) =>
     outputs.flatMap((output) => (output.kind === 'status' ? [output.status] : []));
 
-  const handleBatch = async (batch: Batch) => {
+  const handleBatch = async (batch: Batch, heartbeat: () => Promise<void>) => {
     const statuses: GroupStatus[] = [];
     const rejected: Message[] = [];
     const late: Message[] = [];
     const rows: StoredReading[] = [];
-    const queue = pending.get(batch.partition) ?? [];
-    pending.set(batch.partition, queue);
-    for (const message of batch.messages) {
+    for (const [index, message] of batch.messages.entries()) {
+      // A large batch takes longer than the session timeout; without heartbeats the group
+      // would rebalance and deliver it all again.
+      if (index % 1000 === 999) await heartbeat();
       const now = Date.now();
       const source: SourcePosition = {
         topic: batch.topic,
@@ -144,6 +139,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         value: message.value,
       };
       const reject = (reason: string, detail: string) => {
+        commits.processed(batch.partition, BigInt(message.offset));
         counts.invalid++;
         rejected.push(rejectedRecord(source, reason, detail));
       };
@@ -183,11 +179,12 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         );
       } else {
         counts.valid++;
-        queue.push({
-          offset: BigInt(message.offset),
-          windowEnd: Math.floor(reading.ts / semantics.windowMs) * semantics.windowMs + semantics.windowMs,
-        });
       }
+      commits.processed(
+        batch.partition,
+        BigInt(message.offset),
+        wasLate ? undefined : windowEndOf(reading.ts, semantics.windowMs),
+      );
       statuses.push(...statusesOf(outputs));
       rows.push({
         reading,
@@ -197,9 +194,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         receivedAt: now,
       });
     }
-    await publish(statuses, rejected, late, rows);
     const last = batch.messages.at(-1);
-    if (last) processedThrough.set(batch.partition, BigInt(last.offset));
+    if (last) engine.backlog(batch.partition, BigInt(last.offset) + 1n < BigInt(batch.highWatermark));
+    await publish(statuses, rejected, late, rows);
     await commit();
     options.onProgress?.({ ...counts });
   };
@@ -211,8 +208,12 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat }) => {
-      await serial(() => handleBatch(batch));
+    eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
+      await serial(() => handleBatch(batch, heartbeat));
+      // The fetch position: without it kafkajs would fetch from the committed offset,
+      // which lags on purpose (until windows are written), and deliver records again.
+      const last = batch.messages.at(-1);
+      if (last) resolveOffset(last.offset);
       await heartbeat();
     },
   });
@@ -220,7 +221,21 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     `run: consuming ${topics.telemetry.name} as group ${options.consumerGroup}; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
   );
 
+  let reported = { at: Date.now(), readings: 0 };
   const ticker = setInterval(() => {
+    const now = Date.now();
+    const readings = counts.valid + counts.invalid + counts.late;
+    if (now - reported.at >= 10_000) {
+      const rate = Math.round(((readings - reported.readings) * 1000) / (now - reported.at));
+      const watermark = Number.isFinite(engine.watermark)
+        ? new Date(engine.watermark).toISOString()
+        : 'none yet';
+      log(
+        `run: ${readings} readings (${rate}/s), ${counts.invalid} dead-lettered, ${counts.late} late, ` +
+          `${counts.statuses} status versions, ${engine.devicesTracked} devices, watermark ${watermark}`,
+      );
+      reported = { at: now, readings };
+    }
     void serial(async () => {
       const statuses = statusesOf(engine.tick(Date.now()));
       if (statuses.length === 0) return;

@@ -9,7 +9,7 @@
  * late.
  */
 export class Watermarks {
-  private readonly partitions = new Map<number, { maxTs: number; lastSeen: number }>();
+  private readonly partitions = new Map<number, { maxTs: number; lastSeen: number; backlog: boolean }>();
   private current = -Infinity;
 
   constructor(
@@ -29,7 +29,8 @@ export class Watermarks {
    * make every other partition's readings late.
    */
   assign(partition: number, now: number): void {
-    if (!this.partitions.has(partition)) this.partitions.set(partition, { maxTs: -Infinity, lastSeen: now });
+    if (!this.partitions.has(partition))
+      this.partitions.set(partition, { maxTs: -Infinity, lastSeen: now, backlog: false });
   }
 
   /** The source no longer reads `partition` (revoked in a rebalance). */
@@ -44,16 +45,27 @@ export class Watermarks {
       state.maxTs = Math.max(state.maxTs, ts);
       state.lastSeen = now;
     } else {
-      this.partitions.set(partition, { maxTs: ts, lastSeen: now });
+      this.partitions.set(partition, { maxTs: ts, lastSeen: now, backlog: false });
     }
     return this.tick(now);
+  }
+
+  /**
+   * Whether `partition` has records waiting to be read. A partition with a backlog is
+   * never idle: its silence is ours (we are busy with other partitions), not the
+   * devices', and letting the watermark pass it would make its backlog late.
+   */
+  setBacklog(partition: number, backlog: boolean): void {
+    const state = this.partitions.get(partition);
+    if (state) state.backlog = backlog;
   }
 
   /** Processing time passed: idle partitions may stop holding the watermark back. */
   tick(now: number): number {
     let lowest = Infinity;
-    for (const { maxTs, lastSeen } of this.partitions.values()) {
-      if (now - lastSeen < this.idleTimeoutMs) lowest = Math.min(lowest, maxTs - this.outOfOrdernessMs);
+    for (const { maxTs, lastSeen, backlog } of this.partitions.values()) {
+      if (backlog || now - lastSeen < this.idleTimeoutMs)
+        lowest = Math.min(lowest, maxTs - this.outOfOrdernessMs);
     }
     if (lowest !== Infinity && lowest > this.current) this.current = lowest;
     return this.current;

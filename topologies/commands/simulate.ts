@@ -25,8 +25,11 @@ export interface SimulateOptions {
   out?: string;
   /** Where to write the membership JSON (SEMANTICS.md §2). */
   groupsOut?: string;
-  /** First simulated instant for file output, epoch ms. */
-  start: number;
+  /**
+   * First simulated instant, epoch ms. For Kafka, giving it means a backfill: the span
+   * from it is produced as fast as Kafka takes it instead of in real time.
+   */
+  start?: number;
   invalidShare: number;
   lateShare: number;
   duplicateShare: number;
@@ -52,8 +55,9 @@ export function parseSimulateOptions(values: Record<string, string | undefined>)
   if (values.duration !== undefined && duration === undefined) {
     throw new ConfigError('--duration', `"${values.duration}" is not a duration (e.g. 90s, 10m, 24h)`);
   }
-  const start = values.start === undefined ? Date.UTC(2026, 5, 1) : Date.parse(values.start);
-  if (!Number.isFinite(start)) throw new ConfigError('--start', `"${values.start}" is not an ISO date-time`);
+  const start = values.start === undefined ? undefined : Date.parse(values.start);
+  if (start !== undefined && !Number.isFinite(start))
+    throw new ConfigError('--start', `"${values.start}" is not an ISO date-time`);
   const schemaVersion = Number(values['schema-version'] ?? 1);
   if (schemaVersion !== 1 && schemaVersion !== 2) throw new ConfigError('--schema-version', 'must be 1 or 2');
   return {
@@ -97,7 +101,7 @@ export async function simulate(
   };
 
   if (options.out) {
-    const start = options.start;
+    const start = options.start ?? Date.UTC(2026, 5, 1);
     const end = start + (options.durationMs ?? 3_600_000);
     const lines = await writeReadingsFile(options.out, fleetReadings(fleet, { ...emission, start, end }), {
       invalidShare: options.invalidShare,
@@ -122,18 +126,21 @@ export async function simulate(
     messages: fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) })),
   });
   await groupsProducer.disconnect();
-  const start = Date.now();
+  const backfill = options.start !== undefined;
+  const start = options.start ?? Date.now();
+  if (backfill && options.durationMs === undefined)
+    throw new ConfigError('--duration', 'is required with --start');
   const end = options.durationMs === undefined ? Number.MAX_SAFE_INTEGER : start + options.durationMs;
   log(
     `simulating ${fleet.devices.length} devices in ${fleet.groups.length} groups into ${config.topics.telemetry.name} ` +
-      `(schema id ${schemaId})${options.durationMs === undefined ? ' until stopped' : ''}`,
+      `(schema id ${schemaId})${backfill ? ', backfill as fast as possible' : options.durationMs === undefined ? ' until stopped' : ''}`,
   );
   let last = { at: Date.now(), sent: 0 };
   const sent = await produceReadings(kafka, fleetReadings(fleet, { ...emission, start, end }), {
     topic: config.topics.telemetry.name,
     schemaId,
     type: Type.forSchema(schema as never),
-    paced: true,
+    paced: !backfill,
     signal,
     onProgress: (total) => {
       const now = Date.now();

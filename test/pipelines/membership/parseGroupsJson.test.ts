@@ -82,7 +82,10 @@ describe('parseGroupsJson', () => {
     ],
     [groups({ mRID: 'g' }), 'groups[0].members: must be an array (empty for a group without members)'],
     [groups({ mRID: 'g', members: ['d1'] }), 'groups[0].members[0]: must be an object'],
-    [groups({ mRID: 'g', members: [{ deviceId: '' }] }), 'groups[0].members[0].deviceId: must be a non-empty string'],
+    [
+      groups({ mRID: 'g', members: [{ deviceId: '' }] }),
+      'groups[0].members[0].deviceId: must be a non-empty string',
+    ],
     [
       groups({ mRID: 'g', members: [{ deviceId: 'd1' }, { deviceId: 'd2' }, { deviceId: 'd1' }] }),
       'groups[0].members[2].deviceId: duplicate of groups[0].members[0] ("d1")',
@@ -110,7 +113,10 @@ describe('parseGroupsJson', () => {
       { mRID: 'a', members: [] },
       { mRID: 'b', members: [] },
       { mRID: 'c', members: [] },
-      { mRID: 'd', members: [{ deviceId: 'd1' }, { deviceId: 'd2' }, { deviceId: 'd3', ratedEnergy: -13500 }] },
+      {
+        mRID: 'd',
+        members: [{ deviceId: 'd1' }, { deviceId: 'd2' }, { deviceId: 'd3', ratedEnergy: -13500 }],
+      },
     );
     expect(refusal(text).message).toBe('groups[3].members[2].ratedEnergy: must be a positive number');
   });

@@ -66,3 +66,16 @@ describe('Watermarks with assigned partitions', () => {
     expect(w.tick(33_000)).toBe(595_000);
   });
 });
+
+describe('Watermarks with a backlog', () => {
+  it('never treats a partition with records still to read as idle', () => {
+    const w = new Watermarks(0, 30_000);
+    w.observe(0, 100_000, 0);
+    w.setBacklog(0, true);
+    // 50 s without a reading of partition 0, but it has records waiting: it still holds.
+    expect(w.observe(1, 500_000, 50_000)).toBe(100_000);
+    expect(w.tick(60_000)).toBe(100_000);
+    w.setBacklog(0, false);
+    expect(w.tick(60_000)).toBe(500_000);
+  });
+});
