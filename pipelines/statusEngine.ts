@@ -131,6 +131,8 @@ export class StatusEngine {
     const { windowMs, latenessMs } = this.semantics;
     let end = Math.max(this.firstEnd, this.lastEmittedEnd + windowMs);
     for (; end <= watermark; end += windowMs) {
+      if (!this.merge.hasStartedGroups) end = this.nextWindowThatCanStartAGroup(end);
+      if (end > watermark) break;
       const snapshot = this.membership.snapshotAt(end);
       for (const stage of this.stages.values()) {
         for (const partial of stage.partials(
@@ -151,6 +153,20 @@ export class StatusEngine {
       this.merge.close(closed);
     }
     return out;
+  }
+
+  /**
+   * While no group has a status, a window can start one only if a member reports in it
+   * or a membership version takes effect at it: freshness only fades without readings.
+   * Skipping the windows in between keeps a jump of the watermark over a long gap (old
+   * data of devices in no group, a day of downtime) from costing a pass per window.
+   */
+  private nextWindowThatCanStartAGroup(from: number): number {
+    let next = Infinity;
+    for (const stage of this.stages.values()) next = Math.min(next, stage.nextReadingWindowEnd(from));
+    const change = this.membership.nextChangeAtOrAfter(from - this.semantics.windowMs);
+    if (change !== undefined) next = Math.min(next, this.windowEndOf(change));
+    return Math.max(next, from);
   }
 
   /**

@@ -55,6 +55,11 @@ export class MergeStage {
     return this.statusOf(groupId, windowEnd, snapshot);
   }
 
+  /** Does any group have a status running (so every window must be emitted)? */
+  get hasStartedGroups(): boolean {
+    return this.started.size > 0;
+  }
+
   /** Has the window been emitted for this group? */
   hasStatus(groupId: string, windowEnd: number): boolean {
     return this.versions.get(windowEnd)?.has(groupId) ?? false;

@@ -79,6 +79,15 @@ export class PartialStage {
     return partial;
   }
 
+  /** The end of the earliest window at or after `windowEnd` holding a reading of this partition. */
+  nextReadingWindowEnd(windowEnd: number): number {
+    let next = Infinity;
+    for (const device of this.devices.values()) {
+      for (const end of device.open.keys()) if (end >= windowEnd && end < next) next = end;
+    }
+    return next;
+  }
+
   /** Windows ending at or before `windowEnd` are closed for good: keep only their latest reading. */
   close(windowEnd: number): void {
     for (const device of this.devices.values()) {

@@ -60,6 +60,11 @@ export class MembershipState {
     return version === undefined || version.deleted ? undefined : version;
   }
 
+  /** The earliest `effectiveFrom` at or after `t`, if any: when some group's membership next changes. */
+  nextChangeAtOrAfter(t: number): number | undefined {
+    return this.changeTimes[firstAtOrAfter(this.changeTimes, t, (time) => time)];
+  }
+
   /** Every group that has a version, deleted or not, sorted. */
   groupIds(): string[] {
     return [...this.histories.keys()].sort();

@@ -373,3 +373,26 @@ describe('two-stage aggregation', () => {
     expect(new Map(split.map((s) => [key(s), s]))).toEqual(new Map(one.map((s) => [key(s), s])));
   });
 });
+
+describe('long gaps in event time', () => {
+  it('skips windows no group can have, and still starts a group where a membership change makes a member fresh', () => {
+    const day = 86_400 * S;
+    const { statuses } = run(
+      // d1 joins g1 only 10 days in (in force for windows ending after that); its reading
+      // 30 s before is carried into g1's first window as fresh.
+      [group('g0', ['x']), { ...group('g1', ['d1']), effectiveFrom: 10 * day }],
+      [
+        [0, reading('stranger', 0)],
+        [0, reading('d1', 10 * day - 30 * S, { activePower: 7 })],
+        [0, reading('stranger', 10 * day + 200 * S)],
+      ],
+      semantics({ outOfOrdernessMs: 0 }),
+    );
+    expect(statuses.map((s) => [s.groupId, (s.windowEnd - 10 * day) / S, s.fresh, s.activePower])).toEqual([
+      ['g1', 60, 1, 7],
+      ['g1', 120, 1, 7],
+      ['g1', 180, 0, 0],
+      ['g1', 240, 0, 0],
+    ]);
+  });
+});

@@ -103,6 +103,11 @@ describe('derstream run on the real stack', () => {
       { key: 'x3', value: encodeConfluent(schemaId, type, { ...arrivals[0]![1], stateOfCharge: 250 }) },
       { key: 'x4', value: Buffer.concat([encodeConfluent(schemaId, type, arrivals[0]![1]).subarray(0, 9)]) },
       { key: 'x5', value: Buffer.alloc(5000, 1) },
+      { key: 'x6', value: encodeConfluent(schemaId, type, { ...arrivals[0]![1], activePower: NaN }) },
+      {
+        key: 'x7',
+        value: encodeConfluent(schemaId, type, { ...arrivals[0]![1], ts: Date.now() + 3_600_000 }),
+      },
     ];
     await producer.send({ topic: config.topics.telemetry.name, messages: bad });
     await producer.disconnect();
@@ -169,7 +174,9 @@ describe('derstream run on the real stack', () => {
     expect(reasons.sort()).toEqual(
       [
         'AVRO_DECODE_FAILED',
+        'FUTURE_TIMESTAMP',
         'NOT_CONFLUENT_FRAMED',
+        'NOT_FINITE',
         'OVERSIZED',
         'STATE_OF_CHARGE_OUT_OF_RANGE',
         'UNKNOWN_SCHEMA_ID',
