@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { from, lastValueFrom, mergeMap, EMPTY, of, tap } from 'rxjs';
 import { toCanonicalJson } from '../pipelines/aggregate/groupStatus';
-import { validateReadingLine } from '../pipelines/decode/validateReading';
+import { validatedReadings } from '../pipelines/decode/validatedReadings';
 import { ConfigError, DerstreamError, messageOf } from '../pipelines/errors';
 import { groupStatuses, StatusInput } from '../pipelines/groupStatuses';
 import { MembershipState } from '../pipelines/membership/membershipState';
@@ -70,15 +70,20 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   await lastValueFrom(
     from(lines).pipe(
-      mergeMap((line) => {
-        const lineNumber = (currentLine = ++summary.lines);
-        if (line.trim() === '') return EMPTY;
-        const result = validateReadingLine(line);
+      tap(() => summary.lines++),
+      validatedReadings(),
+      mergeMap((result) => {
+        currentLine = result.line;
         if (!result.valid) {
           summary.invalid++;
           write(
             deadLetter,
-            JSON.stringify({ reason: result.reason, detail: result.detail, line: lineNumber, raw: line }),
+            JSON.stringify({
+              reason: result.reason,
+              detail: result.detail,
+              line: result.line,
+              raw: result.raw,
+            }),
           );
           return EMPTY;
         }

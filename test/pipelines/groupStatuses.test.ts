@@ -2,19 +2,10 @@ import { TestScheduler } from 'rxjs/testing';
 import { groupStatuses, StatusInput } from '../../pipelines/groupStatuses';
 import { MembershipState } from '../../pipelines/membership/membershipState';
 import { StatusEngine, StatusOutput, defaultSemantics } from '../../pipelines/statusEngine';
-import { TelemetryReading } from '../../pipelines/telemetryReading';
+import { reading as baseReading } from '../support/readings';
 
-const reading = (deviceId: string, ts: number, activePower: number): TelemetryReading => ({
-  deviceId,
-  ts,
-  activePower,
-  reactivePower: null,
-  voltage: null,
-  stateOfCharge: null,
-  maxActivePower: null,
-  minActivePower: null,
-  connected: true,
-});
+const reading = (deviceId: string, ts: number, activePower: number) =>
+  baseReading(deviceId, ts, { activePower });
 
 describe('groupStatuses (marbles)', () => {
   it('emits a window once the watermark passes it, late readings as they come, and the rest on completion', () => {

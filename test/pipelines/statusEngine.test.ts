@@ -3,24 +3,12 @@ import { GroupVersion } from '../../pipelines/membership/groupVersion';
 import { MembershipState } from '../../pipelines/membership/membershipState';
 import { StatusEngine, StatusOutput, StatusSemantics, defaultSemantics } from '../../pipelines/statusEngine';
 import { TelemetryReading } from '../../pipelines/telemetryReading';
+import { reading } from '../support/readings';
 
 const S = 1000; // one second, in ms
 const semantics = (overrides: Partial<StatusSemantics> = {}): StatusSemantics => ({
   ...defaultSemantics(60 * S),
   ...overrides,
-});
-
-const reading = (deviceId: string, ts: number, fields: Partial<TelemetryReading> = {}): TelemetryReading => ({
-  deviceId,
-  ts,
-  activePower: 0,
-  reactivePower: null,
-  voltage: null,
-  stateOfCharge: null,
-  maxActivePower: null,
-  minActivePower: null,
-  connected: true,
-  ...fields,
 });
 
 const group = (

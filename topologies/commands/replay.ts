@@ -1,5 +1,5 @@
 import { ConfigError } from '../../pipelines/errors';
-import { parseDuration } from '../../pipelines/config/duration';
+import { durationSetting } from '../../pipelines/config/settings';
 import { defaultSemantics, StatusSemantics } from '../../pipelines/statusEngine';
 import { replay, ReplayOptions } from '../replay';
 
@@ -12,22 +12,15 @@ export function parseReplayOptions(values: Record<string, string | undefined>): 
   for (const name of ['telemetry', 'groups', 'out'] as const) {
     if (!values[name]) throw new ConfigError(`--${name}`, 'is required');
   }
-  const duration = (name: string, fallback: number, min: number) => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const ms = parseDuration(text);
-    if (ms === undefined)
-      throw new ConfigError(`--${name}`, `"${text}" is not a duration (e.g. 500ms, 5s, 3m, 1h or ms)`);
-    if (ms < min) throw new ConfigError(`--${name}`, `"${text}" must be at least ${min} ms`);
-    return ms;
-  };
-  const windowMs = duration('window', 60_000, 1);
+  // Flags are read like settings, named as the user typed them.
+  const flags = Object.fromEntries(Object.entries(values).map(([name, value]) => [`--${name}`, value]));
+  const windowMs = durationSetting(flags, '--window', 60_000, 1);
   const defaults = defaultSemantics(windowMs);
   const semantics: StatusSemantics = {
     ...defaults,
-    outOfOrdernessMs: duration('out-of-orderness', defaults.outOfOrdernessMs, 0),
-    latenessMs: duration('lateness', defaults.latenessMs, 0),
-    stalenessMs: duration('staleness', defaults.stalenessMs, 0),
+    outOfOrdernessMs: durationSetting(flags, '--out-of-orderness', defaults.outOfOrdernessMs),
+    latenessMs: durationSetting(flags, '--lateness', defaults.latenessMs),
+    stalenessMs: durationSetting(flags, '--staleness', defaults.stalenessMs),
   };
   return { telemetry: values.telemetry!, groups: values.groups!, out: values.out!, semantics };
 }
