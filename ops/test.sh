@@ -8,6 +8,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 bash ops/install.sh
+# The IEC schema tests run Debian's xmllint (libxml2-utils) on real output.
+command -v xmllint >/dev/null || { apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
 started_here=0
 bash ops/stack.sh status >/dev/null 2>&1 || started_here=1
 cleanup() { if ((started_here)); then bash ops/stack.sh down; fi; }

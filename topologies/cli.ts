@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DerstreamError, messageOf } from '../pipelines/errors';
 import { check } from './commands/check';
 import { setup } from './commands/setup';
+import { statuses } from './commands/statuses';
 import { parseReplayOptions, replayCommand } from './commands/replay';
 import { runLive } from './live';
 import { parseSimulateOptions, simulate } from './commands/simulate';
@@ -21,6 +22,8 @@ commands:
   check       check that Kafka, the schema registry and ClickHouse answer
   run         the live pipeline: der.telemetry → group statuses in ClickHouse and on der.statuses
               (settings from the environment: DERSTREAM_WINDOW, DERSTREAM_LATENESS, …; stops on SIGTERM/SIGINT)
+  statuses    the latest stored statuses, canonical JSON, newest window first
+              [--group MRID] [--limit N (20)]
   replay      the status topology on files, deterministic
               --telemetry T.ndjson --groups G.json|G.xml --out DIR
               [--window 60s] [--out-of-orderness 5s] [--lateness 0] [--staleness 3m]
@@ -38,7 +41,7 @@ settings come from the environment (see README.md, "Configuration"):
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined || ['--help', '-h', 'help'].includes(command) || rest.includes('--help')) {
     process.stdout.write(HELP);
     return command === undefined ? 2 : 0;
   }
@@ -65,6 +68,14 @@ async function main(argv: string[]): Promise<number> {
         log,
         signal: controller.signal,
       });
+      return 0;
+    }
+    case 'statuses': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { group: { type: 'string' }, limit: { type: 'string' } },
+      });
+      await statuses(loadConfig(), values, log);
       return 0;
     }
     case 'replay': {

@@ -21,6 +21,12 @@ describe('derstream CLI', () => {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
+  it('--help after a command shows the help too', () => {
+    const result = derstream(['replay', '--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}statuses /m);
+  });
+
   it('check passes against the local stack', () => {
     const result = derstream(['check'], chdb());
     expect(result.stderr).toBe('');

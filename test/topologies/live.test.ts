@@ -18,6 +18,7 @@ import { DerstreamConfig, loadConfig } from '../../topologies/config';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { replay } from '../../topologies/replay';
 import { runId } from '../support/services';
+import { derstream } from '../support/cli';
 
 /**
  * The live pipeline on real Kafka, the real registry and chDB gives, per group and
@@ -134,7 +135,7 @@ describe('derstream run on the real stack', () => {
       .map((line) => JSON.parse(line) as GroupStatus);
 
     const clickhouse = await openClickhouse(config.clickhouse);
-    const stored = await new ClickhouseSink(clickhouse).finalStatuses();
+    const stored = await new ClickhouseSink(clickhouse).latestStatuses();
     const [telemetryRows] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM telemetry FINAL');
     await clickhouse.close();
     expect(telemetryRows!.n).toBe(arrivals.length);
@@ -182,6 +183,22 @@ describe('derstream run on the real stack', () => {
         'UNKNOWN_SCHEMA_ID',
       ].sort(),
     );
+
+    // `derstream statuses` shows the newest of what was stored.
+    const shown = derstream(['statuses', '--limit', '3', '--group', stored[0]!.groupId], {
+      DERSTREAM_CHDB_PATH: join(dir, 'chdb'),
+    });
+    expect(shown.status).toBe(0);
+    const newest = stored
+      .filter((s) => s.groupId === stored[0]!.groupId)
+      .sort((a, b) => b.windowEnd - a.windowEnd)
+      .slice(0, 3);
+    expect(
+      shown.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(newest);
 
     // Offsets were committed: a second run of the same group has nothing left to read.
     const admin2 = await connectAdmin(kafka, config.kafka);

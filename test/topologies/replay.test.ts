@@ -179,7 +179,17 @@ describe('derstream replay', () => {
       expect(result.stderr.split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(pattern);
     }
-    const badFlag = derstream(['replay', '--telemetry', telemetry, '--groups', groups, '--out', dir, '--window', '5x']);
+    const badFlag = derstream([
+      'replay',
+      '--telemetry',
+      telemetry,
+      '--groups',
+      groups,
+      '--out',
+      dir,
+      '--window',
+      '5x',
+    ]);
     expect(badFlag.status).toBe(1);
     expect(badFlag.stderr).toMatch(/^derstream: --window: "5x" is not a duration/);
     expect(replay(telemetry, groups).status).toBe(0);

@@ -69,8 +69,11 @@ export class ClickhouseSink {
     );
   }
 
-  /** The latest version of every status, as canonical statuses (for tests, the API and replies). */
-  async finalStatuses(): Promise<GroupStatus[]> {
+  /**
+   * The latest version of each status, as canonical statuses: for one group or all,
+   * newest windows first, at most `limit` (all when omitted).
+   */
+  async latestStatuses(options: { groupId?: string; limit?: number } = {}): Promise<GroupStatus[]> {
     return this.clickhouse.query<GroupStatus>(
       `SELECT group_id AS groupId, toUnixTimestamp64Milli(window_start) AS windowStart,
               toUnixTimestamp64Milli(window_end) AS windowEnd, version, members, reporting, fresh, stale, silent,
@@ -79,8 +82,11 @@ export class ClickhouseSink {
               headroom_down AS headroomDown, state_of_charge AS stateOfCharge, stored_energy AS storedEnergy,
               voltage_min AS voltageMin, voltage_max AS voltageMax
        FROM group_statuses FINAL
-       ORDER BY group_id, window_end, version DESC
-       LIMIT 1 BY group_id, window_end`,
+       WHERE {group:String} = '' OR group_id = {group:String}
+       ORDER BY window_end DESC, group_id, version DESC
+       LIMIT 1 BY group_id, window_end
+       LIMIT {limit:UInt64}`,
+      { group: options.groupId ?? '', limit: options.limit ?? Number.MAX_SAFE_INTEGER },
     );
   }
 }

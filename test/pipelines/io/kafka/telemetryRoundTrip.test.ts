@@ -11,8 +11,13 @@ import {
   valueSubject,
 } from '../../../../pipelines/io/registry/telemetrySchemas';
 import { TelemetryReading } from '../../../../pipelines/telemetryReading';
-import { TOPICS } from '../../../../topologies/topics';
+import { ensureTopics } from '../../../../pipelines/io/kafka/topicSetup';
+import { prefixedTopics } from '../../../../topologies/topics';
 import { runId, testConfig } from '../../../support/services';
+
+// der.telemetry as declared (12 partitions), under a prefix of this run's own so the
+// readings never reach the main job's topic.
+const telemetryTopic = prefixedTopics(`test-${runId()}.`).telemetry;
 
 /**
  * Readings produced as Avro through the registry to der.telemetry come back, decoded,
@@ -23,7 +28,11 @@ async function roundTrip(count: number, writer: TelemetrySchemaVersion, reader: 
   const config = testConfig();
   const kafka: Kafka = createKafka(config.kafka);
   const registry = await connectRegistry(config.registry);
-  const topic = TOPICS.telemetry.name;
+  const topic = telemetryTopic.name;
+  const setup = kafka.admin();
+  await setup.connect();
+  await ensureTopics(setup, [telemetryTopic]);
+  await setup.disconnect();
   const schemaId = await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(writer));
 
   const tag = runId();
@@ -93,7 +102,7 @@ async function roundTrip(count: number, writer: TelemetrySchemaVersion, reader: 
   expect(byDevice(received)).toEqual(byDevice(expected));
 }
 
-describe('telemetry on real Kafka through the real registry', () => {
+describe('telemetry on real Kafka (der.telemetry, 12 partitions) through the real registry', () => {
   it('10,000 readings come back decoded and equal, in order per device', async () => {
     await roundTrip(10_000, 1, 1);
   });
