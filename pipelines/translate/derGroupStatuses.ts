@@ -9,7 +9,7 @@ export class UntranslatableError extends DerstreamError {
   }
 }
 
-/** The draft's namespaces (targetNamespace of each XSD in shared/iec/xsd/change). */
+/** The draft's namespaces (targetNamespace of each XSD in schemas/iec/xsd/change). */
 export const DER_GROUP_STATUSES_NAMESPACE = 'http://iec.ch/TC57/2017/DERGroupStatuses#';
 export const DER_GROUP_STATUSES_MESSAGE_NAMESPACE = 'http://iec.ch/TC57/2017/DERGroupStatusesMessage';
 /** IEC 61968-100 Message.xsd: the Header's children (Verb, Noun, ...) live here. */

@@ -16,8 +16,8 @@ import {
   xsdDecimal,
 } from '../../../pipelines/translate/derGroupStatuses';
 
-/** The repo's parent folder holds `shared/` (the IEC draft schemas, unchanged). */
-const XSD = path.resolve(__dirname, '../../../../shared/iec/xsd/change/DERGroupStatusesMessage.xsd');
+/** The IEC draft schemas, shipped unchanged with the project. */
+const XSD = path.resolve(__dirname, '../../../schemas/iec/xsd/change/DERGroupStatusesMessage.xsd');
 
 const HEADER = {
   messageId: '6f1c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f',
