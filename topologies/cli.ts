@@ -27,6 +27,7 @@ commands:
   replay      the status topology on files, deterministic
               --telemetry T.ndjson --groups G.json|G.xml --out DIR
               [--window 60s] [--out-of-orderness 5s] [--lateness 0] [--staleness 3m]
+              [--xml: also DIR/messages/NNNNNN.xml, the ChangedDERGroupStatuses messages]
               writes DIR/statuses.ndjson, DIR/dead-letter.ndjson, DIR/late.ndjson
   simulate    a simulated DER fleet's telemetry, to Kafka (live) or to an NDJSON file
               --devices N (1000)  --groups G (50)  --seed S (1)  --rate R readings/s
@@ -82,9 +83,19 @@ async function main(argv: string[]): Promise<number> {
       const names = ['telemetry', 'groups', 'out', 'window', 'out-of-orderness', 'lateness', 'staleness'];
       const { values } = parseArgs({
         args: rest,
-        options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+        options: {
+          ...Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+          xml: { type: 'boolean' as const },
+        },
       });
-      await replayCommand(parseReplayOptions(values as Record<string, string | undefined>), log);
+      const { xml, ...strings } = values;
+      await replayCommand(
+        parseReplayOptions({
+          ...(strings as Record<string, string | undefined>),
+          xml: xml ? 'true' : undefined,
+        }),
+        log,
+      );
       return 0;
     }
     case 'simulate': {

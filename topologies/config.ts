@@ -1,4 +1,4 @@
-import { Env, integerSetting, stringSetting } from '../pipelines/config/settings';
+import { booleanSetting, Env, integerSetting, stringSetting } from '../pipelines/config/settings';
 import { LiveSemantics, parseSemanticsConfig } from '../pipelines/config/semanticsConfig';
 import { ClickhouseConfig, parseClickhouseConfig } from '../pipelines/io/clickhouse/clickhouseConfig';
 import { KafkaConfig, parseKafkaConfig } from '../pipelines/io/kafka/kafkaConfig';
@@ -22,6 +22,11 @@ export interface DerstreamConfig {
   consumerGroup: string;
   /** `DERSTREAM_MAX_MESSAGE_BYTES` (1 MiB): larger telemetry records are dead-lettered as OVERSIZED. */
   maxMessageBytes: number;
+  /**
+   * IEC 61968-100 messages on `dms.DERGroupStatuses`: `DERSTREAM_IEC_SOURCE` (`derstream`)
+   * is the Header Source, `DERSTREAM_IEC_COMPRESSED` (false) sends the payload gzipped.
+   */
+  iec: { source: string; compressed: boolean };
 }
 
 export function loadConfig(env: Env = process.env): DerstreamConfig {
@@ -33,6 +38,10 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     topics: prefixedTopics(topicPrefix(env)),
     consumerGroup: stringSetting(env, 'DERSTREAM_CONSUMER_GROUP', 'derstream'),
     maxMessageBytes: integerSetting(env, 'DERSTREAM_MAX_MESSAGE_BYTES', 1 << 20, 64, 64 << 20),
+    iec: {
+      source: stringSetting(env, 'DERSTREAM_IEC_SOURCE', 'derstream'),
+      compressed: booleanSetting(env, 'DERSTREAM_IEC_COMPRESSED', false),
+    },
   };
 }
 

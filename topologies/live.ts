@@ -7,7 +7,14 @@ import { ClickhouseSink, StoredReading } from '../pipelines/io/clickhouse/clickh
 import { migrate } from '../pipelines/io/clickhouse/migrations';
 import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
 import { followMembership } from '../pipelines/io/kafka/membershipSource';
-import { HEADERS, rejectedRecord, SourcePosition, statusRecord } from '../pipelines/io/kafka/outputRecords';
+import {
+  HEADERS,
+  iecStatusRecord,
+  rejectedRecord,
+  SourcePosition,
+  statusRecord,
+} from '../pipelines/io/kafka/outputRecords';
+import { statusEvents } from '../pipelines/translate/statusEvents';
 import { ensureTopics } from '../pipelines/io/kafka/topicSetup';
 import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
@@ -40,7 +47,8 @@ export interface LiveCounts {
 
 /**
  * `derstream run`: telemetry from `der.telemetry` (Avro through the registry) to group
- * statuses in ClickHouse and on `der.statuses`; invalid records to `der.dead-letter`,
+ * statuses in ClickHouse, on `der.statuses` (canonical JSON) and on `dms.DERGroupStatuses`
+ * (IEC 61968-100 `ChangedDERGroupStatuses`); invalid records to `der.dead-letter`,
  * late ones to `der.late`, each with a reason header and the original bytes.
  *
  * Nothing is committed before it is written: after each batch, raw telemetry and
@@ -100,8 +108,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const now = Date.now();
     await sink.writeTelemetry(rows);
     await sink.writeStatuses(statuses, now);
+    const events = statusEvents(statuses, { ...config.iec, timestamp: () => now });
     const topicMessages = [
       { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
+      { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
       { topic: topics.deadLetter.name, messages: rejected },
       { topic: topics.late.name, messages: late },
     ].filter((t) => t.messages.length > 0);

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, writeFileSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,12 +11,15 @@ import { groupStatuses, StatusInput } from '../pipelines/groupStatuses';
 import { MembershipState } from '../pipelines/membership/membershipState';
 import { parseGroupsMessage } from '../pipelines/membership/parseGroupsMessage';
 import { StatusEngine, StatusSemantics } from '../pipelines/statusEngine';
+import { statusEvents } from '../pipelines/translate/statusEvents';
 
 export interface ReplayOptions {
   telemetry: string;
   groups: string;
   out: string;
   semantics: StatusSemantics;
+  /** Also write each `ChangedDERGroupStatuses` message live mode would publish to `DIR/messages/NNNNNN.xml`. */
+  xml?: boolean;
 }
 
 export interface ReplaySummary {
@@ -62,6 +65,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const statuses = createWriteStream(join(options.out, 'statuses.ndjson'));
   const deadLetter = createWriteStream(join(options.out, 'dead-letter.ndjson'));
   const late = createWriteStream(join(options.out, 'late.ndjson'));
+  const messages = join(options.out, 'messages');
+  if (options.xml) await mkdir(messages, { recursive: true });
   const summary: ReplaySummary = { lines: 0, valid: 0, invalid: 0, late: 0, statuses: 0 };
   // The engine answers a reading synchronously, so a late output belongs to the line being read.
   let currentLine = 0;
@@ -95,6 +100,14 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         if (output.kind === 'status') {
           summary.statuses++;
           write(statuses, toCanonicalJson(output.status));
+          if (options.xml) {
+            // The window end as Header Timestamp keeps the files as deterministic as the statuses.
+            const [event] = statusEvents([output.status], {
+              source: 'derstream',
+              timestamp: (s) => s.windowEnd,
+            });
+            writeFileSync(join(messages, `${String(summary.statuses).padStart(6, '0')}.xml`), event!.xml);
+          }
         } else {
           summary.late++;
           write(

@@ -71,3 +71,11 @@ export function hostPortListSetting(env: Env, name: string, fallback: string): s
   }
   return items;
 }
+
+export function booleanSetting(env: Env, name: string, fallback: boolean): boolean {
+  const text = raw(env, name);
+  if (text === undefined) return fallback;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new ConfigError(name, `"${text}" must be true or false`);
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'avsc';
@@ -19,6 +19,7 @@ import { LiveCounts, runLive } from '../../topologies/live';
 import { replay } from '../../topologies/replay';
 import { runId } from '../support/services';
 import { derstream } from '../support/cli';
+import { xmllint } from '../support/xmllint';
 
 /**
  * The live pipeline on real Kafka, the real registry and chDB gives, per group and
@@ -148,30 +149,55 @@ describe('derstream run on the real stack', () => {
     expect(expected.size).toBeGreaterThan(8 * 15);
     expect(new Map(stored.map((s) => [key(s), s]))).toEqual(expected);
 
-    // The status topic carries the same versions; the dead-letter topic every bad record with its reason.
+    // The status topic carries the same versions; the DMS topic each of them as a schema-valid
+    // IEC message keyed by group; the dead-letter topic every bad record with its reason.
     const fromTopic = new Map<string, GroupStatus>();
     const reasons: string[] = [];
+    const iec: { key: string; windowEnd: string; xml: string }[] = [];
     const consumer = kafka.consumer({ groupId: `test-${tag}-reader` });
     await consumer.connect();
     await consumer.subscribe({
-      topics: [config.topics.statuses.name, config.topics.deadLetter.name],
+      topics: [config.topics.statuses.name, config.topics.deadLetter.name, config.topics.dmsStatuses.name],
       fromBeginning: true,
     });
     await new Promise<void>((resolve) => {
       void consumer.run({
         eachMessage: async ({ topic, message }) => {
           if (topic === config.topics.deadLetter.name) reasons.push(String(message.headers![HEADERS.reason]));
-          else {
+          else if (topic === config.topics.dmsStatuses.name) {
+            iec.push({
+              key: message.key!.toString(),
+              windowEnd: String(message.headers![HEADERS.windowEnd]),
+              xml: message.value!.toString(),
+            });
+          } else {
             const status = JSON.parse(message.value!.toString()) as GroupStatus;
             const previous = fromTopic.get(key(status));
             if (!previous || previous.version < status.version) fromTopic.set(key(status), status);
           }
-          if (fromTopic.size >= stored.length && reasons.length >= bad.length) resolve();
+          if (
+            fromTopic.size >= stored.length &&
+            reasons.length >= bad.length &&
+            iec.length >= counts.statuses
+          ) {
+            resolve();
+          }
         },
       });
     });
     await consumer.disconnect();
     expect(fromTopic).toEqual(new Map(stored.map((s) => [key(s), s])));
+    expect(iec).toHaveLength(counts.statuses);
+    const iecDir = join(dir, 'iec');
+    mkdirSync(iecDir);
+    const files = iec.map(({ key: group, windowEnd, xml }, i) => {
+      expect(xml).toContain(`<mRID>${group}</mRID>`);
+      expect(xml).toContain(`<dateTime>${new Date(Number(windowEnd)).toISOString()}</dateTime>`);
+      const file = join(iecDir, `${i}.xml`);
+      writeFileSync(file, xml);
+      return file;
+    });
+    expect(xmllint(files)).toMatchObject({ code: 0 });
     expect(reasons.sort()).toEqual(
       [
         'AVRO_DECODE_FAILED',

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { derstream } from '../support/cli';
+import { xmllint } from '../support/xmllint';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'derstream-replay-'));
 const lines = (path: string) =>
@@ -80,6 +81,28 @@ describe('derstream replay', () => {
       'voltageMin',
       'voltageMax',
     ]);
+  });
+
+  it('with --xml writes every message it would publish, each valid against the IEC schemas', () => {
+    const dir = tmp();
+    const telemetry = join(dir, 't.ndjson');
+    const groups = join(dir, 'g.json');
+    const common = ['--devices', '300', '--groups', '6', '--duration', '20m', '--invalid', '0.01'];
+    expect(derstream(['simulate', ...common, '--out', telemetry, '--groups-out', groups]).status).toBe(0);
+    const out = join(dir, 'out');
+    expect(
+      derstream(['replay', '--telemetry', telemetry, '--groups', groups, '--out', out, '--xml']).status,
+    ).toBe(0);
+    const statuses = lines(join(out, 'statuses.ndjson'));
+    const files = readdirSync(join(out, 'messages')).sort();
+    expect(files).toHaveLength(statuses.length);
+    expect(files[0]).toBe('000001.xml');
+    expect(readFileSync(join(out, 'messages', files[0]!), 'utf8')).toContain(
+      `<mRID>${statuses[0].groupId}</mRID>`,
+    );
+    const result = xmllint(files.map((file) => join(out, 'messages', file)));
+    expect(result.output).not.toMatch(/fails to validate|error/);
+    expect(result.code).toBe(0);
   });
 
   it('dead-letters every kind of bad line with its reason, line number and raw text, and keeps going', () => {

@@ -22,7 +22,13 @@ export function parseReplayOptions(values: Record<string, string | undefined>): 
     latenessMs: durationSetting(flags, '--lateness', defaults.latenessMs),
     stalenessMs: durationSetting(flags, '--staleness', defaults.stalenessMs),
   };
-  return { telemetry: values.telemetry!, groups: values.groups!, out: values.out!, semantics };
+  return {
+    telemetry: values.telemetry!,
+    groups: values.groups!,
+    out: values.out!,
+    semantics,
+    xml: values.xml === 'true',
+  };
 }
 
 export async function replayCommand(options: ReplayOptions, log: (line: string) => void): Promise<void> {

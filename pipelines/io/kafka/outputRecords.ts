@@ -1,5 +1,6 @@
 import { IHeaders, Message } from 'kafkajs';
 import { GroupStatus, toCanonicalJson } from '../../aggregate/groupStatus';
+import { StatusEvent } from '../../translate/statusEvents';
 
 /** The headers derstream puts on what it writes to Kafka. */
 export const HEADERS = {
@@ -9,6 +10,7 @@ export const HEADERS = {
   watermark: 'derstream-watermark',
   windowEnd: 'derstream-window-end',
   verb: 'derstream-verb',
+  messageId: 'derstream-message-id',
 } as const;
 
 /** Where a rejected record came from. */
@@ -52,5 +54,14 @@ export function statusRecord(status: GroupStatus): Message {
       [HEADERS.windowEnd]: String(status.windowEnd),
       [HEADERS.verb]: status.version === 1 ? 'created' : 'changed',
     },
+  };
+}
+
+/** A `ChangedDERGroupStatuses` event for the DMS: key = group mRID, the window end in a header. */
+export function iecStatusRecord(event: StatusEvent): Message {
+  return {
+    key: event.key,
+    value: event.xml,
+    headers: { [HEADERS.windowEnd]: String(event.windowEnd), [HEADERS.messageId]: event.messageId },
   };
 }

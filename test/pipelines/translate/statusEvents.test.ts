@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GroupStatus } from '../../../pipelines/aggregate/groupStatus';
+import { contentUuid, statusEvents } from '../../../pipelines/translate/statusEvents';
+import { xmllint } from '../../support/xmllint';
+
+const status = (fields: Partial<GroupStatus> = {}): GroupStatus => ({
+  groupId: 'g1',
+  windowStart: 60_000,
+  windowEnd: 120_000,
+  version: 1,
+  members: 2,
+  reporting: 1,
+  fresh: 2,
+  stale: 0,
+  silent: 0,
+  connected: 2,
+  activePower: 1500,
+  reactivePower: -20,
+  maxActivePower: 5000,
+  minActivePower: -5000,
+  headroomUp: 3500,
+  headroomDown: 6500,
+  stateOfCharge: 50,
+  storedEnergy: 6750,
+  voltageMin: 229,
+  voltageMax: 233,
+  ...fields,
+});
+
+describe('statusEvents', () => {
+  it('makes one schema-valid event per status, keyed by group, with a MessageID from its content', () => {
+    const statuses = [status(), status({ groupId: 'g2' }), status({ version: 2, activePower: 1600 })];
+    const events = statusEvents(statuses, { source: 'test', timestamp: (s) => s.windowEnd });
+    expect(events.map((e) => [e.key, e.windowEnd])).toEqual([
+      ['g1', 120_000],
+      ['g2', 120_000],
+      ['g1', 120_000],
+    ]);
+    expect(new Set(events.map((e) => e.messageId)).size).toBe(3);
+    for (const event of events) {
+      expect(event.messageId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(event.xml).toContain(`<msg:MessageID>${event.messageId}</msg:MessageID>`);
+    }
+    // The same version published again (after a restart) carries the same MessageID.
+    expect(statusEvents([status()], { source: 'x', timestamp: () => 0 })[0]!.messageId).toBe(
+      events[0]!.messageId,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'derstream-events-'));
+    const files = events.map((e, i) => {
+      const file = join(dir, `${i}.xml`);
+      writeFileSync(file, e.xml);
+      return file;
+    });
+    expect(xmllint(files)).toMatchObject({ code: 0 });
+  });
+
+  it('derives distinct, stable UUIDs from distinct texts', () => {
+    expect(contentUuid('a')).toBe(contentUuid('a'));
+    expect(contentUuid('a')).not.toBe(contentUuid('b'));
+  });
+});
