@@ -92,9 +92,13 @@ export class StatusEngine {
     return out;
   }
 
-  /** The source reads these partitions now: each holds the watermark until it delivers or goes idle. */
+  /**
+   * The source reads exactly these partitions now (after a join or a rebalance): each
+   * holds the watermark until it delivers or goes idle, and partitions given to another
+   * instance stop holding it at once.
+   */
   assign(partitions: readonly number[], now: number): void {
-    for (const partition of partitions) this.watermarks.assign(partition, now);
+    this.watermarks.assignExactly(partitions, now);
   }
 
   /** Whether the source has records of `partition` still to read (such a partition is never idle). */

@@ -213,7 +213,12 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const assigned = payload.memberAssignment[topics.telemetry.name] ?? [];
-    void serial(async () => engine.assign(assigned, Date.now()));
+    void serial(async () => {
+      engine.assign(assigned, Date.now());
+      for (let partition = 0; partition < topics.telemetry.partitions; partition++) {
+        if (!assigned.includes(partition)) commits.revoke(partition);
+      }
+    });
   });
   await consumer.run({
     autoCommit: false,

@@ -38,6 +38,13 @@ export class Watermarks {
     this.partitions.delete(partition);
   }
 
+  /** The source reads exactly `partitions` now: new ones are assigned, the others revoked. */
+  assignExactly(partitions: readonly number[], now: number): void {
+    const kept = new Set(partitions);
+    for (const partition of [...this.partitions.keys()]) if (!kept.has(partition)) this.revoke(partition);
+    for (const partition of partitions) this.assign(partition, now);
+  }
+
   /** A valid reading of `ts` arrived on `partition` at processing time `now`. Returns the new watermark. */
   observe(partition: number, ts: number, now: number): number {
     const state = this.partitions.get(partition);

@@ -79,3 +79,16 @@ describe('Watermarks with a backlog', () => {
     expect(w.tick(60_000)).toBe(500_000);
   });
 });
+
+describe('Watermarks after a rebalance', () => {
+  it('keeps the partitions still assigned, drops the others, and holds for the new ones', () => {
+    const w = new Watermarks(0, 30_000);
+    w.assignExactly([0, 1], 0);
+    w.observe(0, 100_000, 0);
+    expect(w.observe(1, 50_000, 0)).toBe(50_000);
+    // Partition 1 goes to another instance; partition 2 comes to us and has delivered nothing yet.
+    w.assignExactly([0, 2], 1000);
+    expect(w.observe(0, 200_000, 1000)).toBe(50_000);
+    expect(w.observe(2, 150_000, 2000)).toBe(150_000);
+  });
+});
