@@ -24,9 +24,11 @@ export interface DerstreamConfig {
   maxMessageBytes: number;
   /**
    * IEC 61968-100 messages on `dms.DERGroupStatuses`: `DERSTREAM_IEC_SOURCE` (`derstream`)
-   * is the Header Source, `DERSTREAM_IEC_COMPRESSED` (false) sends the payload gzipped.
+   * is the Header Source, `DERSTREAM_IEC_COMPRESSED` (false) sends the payload gzipped,
+   * `DERSTREAM_IEC_BATCH_BYTES` (unset: one message per status) puts all groups of a
+   * window in messages of at most that many bytes.
    */
-  iec: { source: string; compressed: boolean };
+  iec: { source: string; compressed: boolean; batch?: { maxBytes: number } };
 }
 
 export function loadConfig(env: Env = process.env): DerstreamConfig {
@@ -41,6 +43,10 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     iec: {
       source: stringSetting(env, 'DERSTREAM_IEC_SOURCE', 'derstream'),
       compressed: booleanSetting(env, 'DERSTREAM_IEC_COMPRESSED', false),
+      batch:
+        env.DERSTREAM_IEC_BATCH_BYTES === undefined || env.DERSTREAM_IEC_BATCH_BYTES === ''
+          ? undefined
+          : { maxBytes: integerSetting(env, 'DERSTREAM_IEC_BATCH_BYTES', 0, 4096, 64 << 20) },
     },
   };
 }

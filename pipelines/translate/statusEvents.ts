@@ -4,7 +4,10 @@ import { toChangedDerGroupStatuses } from './derGroupStatuses';
 
 /** One `ChangedDERGroupStatuses` message, ready for `dms.DERGroupStatuses` or a file. */
 export interface StatusEvent {
-  /** The group's mRID: the Kafka key, so one group's versions stay in order. */
+  /**
+   * The Kafka key: the group's mRID, so one group's versions stay in order; for a batch
+   * (several groups of one window), the window end in ISO 8601.
+   */
   key: string;
   windowEnd: number;
   messageId: string;
@@ -17,27 +20,56 @@ export interface StatusEventOptions {
   /** Header Timestamp for a status (live: the wall clock; replay: the window end, so files are deterministic). */
   timestamp: (status: GroupStatus) => number;
   compressed?: boolean;
+  /**
+   * Put all statuses of one window in one message, split so that no message is longer
+   * than `maxBytes` (a single group's status is never split, so it alone may exceed it).
+   */
+  batch?: { maxBytes: number };
 }
 
 /**
- * One event per status version. The MessageID is a name-based UUID (version 5 layout)
- * of the status's canonical JSON: publishing the same version again after a restart
+ * One event per status version, or with `batch` one per window and size limit. The
+ * MessageID is a name-based UUID (version 5 layout) of the statuses' canonical JSON: publishing the same version again after a restart
  * gives the same MessageID, so a DMS can drop the repeat.
  */
 export function statusEvents(statuses: readonly GroupStatus[], options: StatusEventOptions): StatusEvent[] {
-  return statuses.map((status) => {
-    const messageId = contentUuid(toCanonicalJson(status));
-    return {
-      key: status.groupId,
-      windowEnd: status.windowEnd,
-      messageId,
-      xml: toChangedDerGroupStatuses(
-        [status],
-        { messageId, timestamp: options.timestamp(status), source: options.source },
-        { compressed: options.compressed },
-      ),
-    };
-  });
+  if (!options.batch) return statuses.map((status) => event([status], options));
+  const byWindow = new Map<number, GroupStatus[]>();
+  for (const status of statuses) {
+    const list = byWindow.get(status.windowEnd);
+    if (list) list.push(status);
+    else byWindow.set(status.windowEnd, [status]);
+  }
+  const events: StatusEvent[] = [];
+  for (const window of byWindow.values())
+    events.push(...withinLimit(window, options, options.batch.maxBytes));
+  return events;
+}
+
+/** The message for these statuses, or, while it is too long, those of each half. */
+function withinLimit(statuses: GroupStatus[], options: StatusEventOptions, maxBytes: number): StatusEvent[] {
+  const whole = event(statuses, options);
+  if (statuses.length === 1 || Buffer.byteLength(whole.xml) <= maxBytes) return [whole];
+  const half = Math.ceil(statuses.length / 2);
+  return [
+    ...withinLimit(statuses.slice(0, half), options, maxBytes),
+    ...withinLimit(statuses.slice(half), options, maxBytes),
+  ];
+}
+
+function event(statuses: GroupStatus[], options: StatusEventOptions): StatusEvent {
+  const first = statuses[0]!;
+  const messageId = contentUuid(statuses.map(toCanonicalJson).join('\n'));
+  return {
+    key: statuses.length === 1 ? first.groupId : new Date(first.windowEnd).toISOString(),
+    windowEnd: first.windowEnd,
+    messageId,
+    xml: toChangedDerGroupStatuses(
+      statuses,
+      { messageId, timestamp: options.timestamp(first), source: options.source },
+      { compressed: options.compressed },
+    ),
+  };
 }
 
 /** A UUID laid out as RFC 4122 version 5 (SHA-1, name-based) from `text`. */

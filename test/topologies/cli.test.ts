@@ -67,6 +67,17 @@ describe('derstream CLI', () => {
     );
   });
 
+  it('a malformed pipeline setting names itself too', () => {
+    expectOneLineError(
+      derstream(['check'], { DERSTREAM_IEC_BATCH_BYTES: 'lots' }),
+      /^derstream: DERSTREAM_IEC_BATCH_BYTES: "lots" must be an integer from 4096 to 67108864/,
+    );
+    expectOneLineError(
+      derstream(['check'], { DERSTREAM_LATENESS: 'soon' }),
+      /^derstream: DERSTREAM_LATENESS: "soon" is not a duration/,
+    );
+  });
+
   it('bad options and commands exit 2 with a pointer to --help', () => {
     const unknown = derstream(['frobnicate']);
     expect(unknown.status).toBe(2);

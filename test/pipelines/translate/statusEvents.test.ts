@@ -63,3 +63,42 @@ describe('statusEvents', () => {
     expect(contentUuid('a')).not.toBe(contentUuid('b'));
   });
 });
+
+describe('statusEvents in batches', () => {
+  const window = (end: number, groups: number) =>
+    Array.from({ length: groups }, (_, i) =>
+      status({ groupId: `group-${String(i).padStart(4, '0')}`, windowEnd: end, windowStart: end - 60_000 }),
+    );
+
+  it('puts the groups of one window in one message when it fits', () => {
+    const events = statusEvents([...window(120_000, 5), ...window(180_000, 3)], {
+      source: 'test',
+      timestamp: (s) => s.windowEnd,
+      batch: { maxBytes: 1 << 20 },
+    });
+    expect(events.map((e) => [e.key, e.xml.match(/<EndDeviceGroup>/g)!.length])).toEqual([
+      ['1970-01-01T00:02:00.000Z', 5],
+      ['1970-01-01T00:03:00.000Z', 3],
+    ]);
+  });
+
+  it('splits a window to stay under the size limit, losing no group, each message schema-valid', () => {
+    const statuses = window(120_000, 200);
+    const events = statusEvents(statuses, {
+      source: 'test',
+      timestamp: (s) => s.windowEnd,
+      batch: { maxBytes: 20_000 },
+    });
+    expect(events.length).toBeGreaterThan(5);
+    for (const event of events) expect(Buffer.byteLength(event.xml)).toBeLessThanOrEqual(20_000);
+    const groups = events.flatMap((e) => [...e.xml.matchAll(/<mRID>([^<]+)<\/mRID>/g)].map((m) => m[1]));
+    expect(groups).toEqual(statuses.map((s) => s.groupId));
+    const dir = mkdtempSync(join(tmpdir(), 'derstream-batch-'));
+    const files = events.map((e, i) => {
+      const file = join(dir, `${i}.xml`);
+      writeFileSync(file, e.xml);
+      return file;
+    });
+    expect(xmllint(files)).toMatchObject({ code: 0 });
+  });
+});
