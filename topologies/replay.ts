@@ -9,7 +9,7 @@ import { validatedReadings } from '../pipelines/decode/validatedReadings';
 import { ConfigError, DerstreamError, messageOf } from '../pipelines/errors';
 import { groupStatuses, StatusInput } from '../pipelines/groupStatuses';
 import { MembershipState } from '../pipelines/membership/membershipState';
-import { parseGroupsMessage } from '../pipelines/membership/parseGroupsMessage';
+import { readGroupsMessage } from '../pipelines/membership/parseGroupsMessage';
 import { StatusEngine, StatusSemantics } from '../pipelines/statusEngine';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 
@@ -46,7 +46,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   }
   let versions;
   try {
-    versions = parseGroupsMessage(groupsText);
+    versions = await readGroupsMessage(groupsText);
   } catch (error) {
     if (error instanceof DerstreamError)
       throw new ConfigError('--groups', `${options.groups}: ${error.message}`);

@@ -6,6 +6,7 @@ export type GroupsInputErrorCode =
   | 'GROUPS_MALFORMED_XML'
   | 'GROUPS_DTD_REFUSED'
   | 'GROUPS_TOO_LARGE'
+  | 'GROUPS_SCHEMA_INVALID'
   | 'GROUPS_INVALID';
 
 /**

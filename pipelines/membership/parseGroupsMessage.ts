@@ -1,6 +1,7 @@
 import { GroupVersion } from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 import { DerGroupsXmlOptions, parseDerGroupsXml } from './parseDerGroupsXml';
+import { validateIecXml } from '../translate/iecSchemas';
 import { groupVersionFromJson, groupVersionsFromJson, parseJsonText } from './parseGroupsJson';
 
 export interface ParseGroupsMessageOptions extends DerGroupsXmlOptions {
@@ -24,11 +25,16 @@ export function parseGroupsMessage(
   bytes: Buffer | string,
   options: ParseGroupsMessageOptions = {},
 ): GroupVersion[] {
+  return withSource(options.source, () => parse(bytes, options));
+}
+
+/** Runs `work`, putting `source` before the message of a GroupsInputError it throws. */
+function withSource<T>(source: string | undefined, work: () => T): T {
   try {
-    return parse(bytes, options);
+    return work();
   } catch (error) {
-    if (options.source === undefined || !(error instanceof GroupsInputError)) throw error;
-    throw new GroupsInputError(error.code, `${options.source}: ${error.message}`, { cause: error });
+    if (source === undefined || !(error instanceof GroupsInputError)) throw error;
+    throw new GroupsInputError(error.code, `${source}: ${error.message}`, { cause: error });
   }
 }
 
@@ -52,4 +58,29 @@ function firstSignificantChar(bytes: Buffer | string): string | undefined {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (i < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[i]!)) i++;
   return i < bytes.length ? String.fromCharCode(bytes[i]!) : undefined;
+}
+
+/**
+ * {@link parseGroupsMessage}, and for an IEC message also the check against the draft
+ * XSDs before any of it is acted on (create and created against the `create` set;
+ * change, delete and their events against `change`). The parse comes first because it
+ * is where size, DTDs and entities are refused: hostile input never reaches the
+ * validator. The membership inputs (groups files, `der.groups`) read through this.
+ */
+export async function readGroupsMessage(
+  bytes: Buffer | string,
+  options: ParseGroupsMessageOptions = {},
+): Promise<GroupVersion[]> {
+  if (firstSignificantChar(bytes) !== '<') return parseGroupsMessage(bytes, options);
+  const { verb, versions } = withSource(options.source, () => parseDerGroupsXml(bytes, options));
+  const xml = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  const set = verb === 'create' || verb === 'created' ? 'create' : 'change';
+  const problems = await validateIecXml(xml, set, 'DERGroupsMessage.xsd');
+  if (problems.length === 0) return versions;
+  const where = options.source === undefined ? '' : `${options.source}: `;
+  const listed = problems
+    .slice(0, 3)
+    .map((p) => (p.line === null ? p.message : `line ${p.line}: ${p.message}`))
+    .join('; ');
+  throw new GroupsInputError('GROUPS_SCHEMA_INVALID', `${where}not valid against the ${set} DERGroups schema: ${listed}`);
 }

@@ -216,5 +216,20 @@ describe('derstream replay', () => {
     expect(badFlag.status).toBe(1);
     expect(badFlag.stderr).toMatch(/^derstream: --window: "5x" is not a duration/);
     expect(replay(telemetry, groups).status).toBe(0);
+
+    // A 61968-100 CreateDERGroups message as the groups file: accepted when schema-valid.
+    const xml = readFileSync(
+      join(__dirname, '../pipelines/membership/fixtures/create-der-groups.xml'),
+      'utf8',
+    );
+    const xmlGroups = join(dir, 'groups.xml');
+    writeFileSync(xmlGroups, xml);
+    expect(replay(telemetry, xmlGroups).status).toBe(0);
+    writeFileSync(xmlGroups, xml.replace(/<([\w:]*)DERFunction>[\s\S]*?<\/\1DERFunction>/g, ''));
+    const invalid = replay(telemetry, xmlGroups);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(
+      /^derstream: --groups: .*groups\.xml: not valid against the create DERGroups schema: line \d+/,
+    );
   });
 });

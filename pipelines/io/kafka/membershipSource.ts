@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import { DerstreamError } from '../../errors';
 import { GroupVersion } from '../../membership/groupVersion';
-import { parseGroupsMessage } from '../../membership/parseGroupsMessage';
+import { readGroupsMessage } from '../../membership/parseGroupsMessage';
 
 /**
  * Follows the compacted `der.groups` topic: at start-up it reads it from the beginning
  * to its current end (the whole current membership), then keeps applying changes as
  * they come. It commits nothing: every instance rebuilds the full state each start.
- * A record that does not parse is reported through `onInvalid` and skipped.
+ * A record that does not parse, or whose XML is not valid against the DERGroups
+ * schemas, is reported through `onInvalid` and skipped.
  */
 export async function followMembership(
   kafka: Kafka,
@@ -33,7 +34,7 @@ export async function followMembership(
     eachMessage: async ({ partition, message }) => {
       if (message.value !== null) {
         try {
-          for (const version of parseGroupsMessage(message.value)) apply(version);
+          for (const version of await readGroupsMessage(message.value)) apply(version);
         } catch (error) {
           if (!(error instanceof DerstreamError)) throw error;
           onInvalid(error, `${topic}/${partition}/${message.offset}`);
