@@ -82,5 +82,8 @@ export async function readGroupsMessage(
     .slice(0, 3)
     .map((p) => (p.line === null ? p.message : `line ${p.line}: ${p.message}`))
     .join('; ');
-  throw new GroupsInputError('GROUPS_SCHEMA_INVALID', `${where}not valid against the ${set} DERGroups schema: ${listed}`);
+  throw new GroupsInputError(
+    'GROUPS_SCHEMA_INVALID',
+    `${where}not valid against the ${set} DERGroups schema: ${listed}`,
+  );
 }

@@ -32,7 +32,11 @@ function schemaFiles(set: IecSchemaSet) {
  * reach (imports resolve only among the set's own XSDs). Returns the problems, none
  * when valid. Callers refuse DTDs and oversized input before calling it.
  */
-export async function validateIecXml(xml: string, set: IecSchemaSet, messageXsd: string): Promise<SchemaProblem[]> {
+export async function validateIecXml(
+  xml: string,
+  set: IecSchemaSet,
+  messageXsd: string,
+): Promise<SchemaProblem[]> {
   const all = schemaFiles(set);
   const main = all.find((file) => file.fileName === messageXsd);
   if (!main) throw new Error(`no ${messageXsd} in ${join(IEC_XSD_DIR, set)}`);
@@ -43,5 +47,7 @@ export async function validateIecXml(xml: string, set: IecSchemaSet, messageXsd:
   });
   return result.valid
     ? []
-    : result.errors.filter((e) => e.loc !== null).map((e) => ({ line: e.loc?.lineNumber ?? null, message: e.message.trim() }));
+    : result.errors
+        .filter((e) => e.loc !== null)
+        .map((e) => ({ line: e.loc?.lineNumber ?? null, message: e.message.trim() }));
 }
