@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import { GroupStatus } from '../../../pipelines/aggregate/groupStatus';
@@ -15,9 +12,7 @@ import {
   UntranslatableError,
   xsdDecimal,
 } from '../../../pipelines/translate/derGroupStatuses';
-
-/** The IEC draft schemas, shipped unchanged with the project. */
-const XSD = path.resolve(__dirname, '../../../schemas/iec/xsd/change/DERGroupStatusesMessage.xsd');
+import { STATUSES_XSD, xmllintTexts } from '../../support/xmllint';
 
 const HEADER = {
   messageId: '6f1c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f',
@@ -75,20 +70,10 @@ function allNull(groupId: string): GroupStatus {
   });
 }
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'der-group-statuses-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let fileCount = 0;
 /** Debian's xmllint against the draft's message schema: exit status and what it said. */
 function xmllint(xml: string): { status: number | null; output: string } {
-  const file = path.join(dir, `message-${++fileCount}.xml`);
-  writeFileSync(file, xml, 'utf8');
-  const result = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
-  if (result.error) throw result.error;
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  const { code, output } = xmllintTexts([xml]);
+  return { status: code, output };
 }
 
 function expectSchemaValid(xml: string): void {
@@ -141,7 +126,7 @@ function embeddedProfile(xml: string): string {
 
 describe('toChangedDerGroupStatuses', () => {
   it('locates the draft schema beside the repo', () => {
-    expect(existsSync(XSD)).toBe(true);
+    expect(existsSync(STATUSES_XSD)).toBe(true);
   });
 
   it('writes a schema-valid ChangedDERGroupStatuses event with the header in place', () => {

@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GroupStatus } from '../../../pipelines/aggregate/groupStatus';
 import { contentUuid, statusEvents } from '../../../pipelines/translate/statusEvents';
-import { xmllint } from '../../support/xmllint';
+import { xmllintTexts } from '../../support/xmllint';
 
 const status = (fields: Partial<GroupStatus> = {}): GroupStatus => ({
   groupId: 'g1',
@@ -49,13 +46,7 @@ describe('statusEvents', () => {
     expect(statusEvents([status()], { source: 'x', timestamp: () => 0 })[0]!.messageId).toBe(
       events[0]!.messageId,
     );
-    const dir = mkdtempSync(join(tmpdir(), 'derstream-events-'));
-    const files = events.map((e, i) => {
-      const file = join(dir, `${i}.xml`);
-      writeFileSync(file, e.xml);
-      return file;
-    });
-    expect(xmllint(files)).toMatchObject({ code: 0 });
+    expect(xmllintTexts(events.map((e) => e.xml))).toMatchObject({ code: 0 });
   });
 
   it('derives distinct, stable UUIDs from distinct texts', () => {
@@ -93,12 +84,6 @@ describe('statusEvents in batches', () => {
     for (const event of events) expect(Buffer.byteLength(event.xml)).toBeLessThanOrEqual(20_000);
     const groups = events.flatMap((e) => [...e.xml.matchAll(/<mRID>([^<]+)<\/mRID>/g)].map((m) => m[1]));
     expect(groups).toEqual(statuses.map((s) => s.groupId));
-    const dir = mkdtempSync(join(tmpdir(), 'derstream-batch-'));
-    const files = events.map((e, i) => {
-      const file = join(dir, `${i}.xml`);
-      writeFileSync(file, e.xml);
-      return file;
-    });
-    expect(xmllint(files)).toMatchObject({ code: 0 });
+    expect(xmllintTexts(events.map((e) => e.xml))).toMatchObject({ code: 0 });
   });
 });
