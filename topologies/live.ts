@@ -5,6 +5,7 @@ import { DerstreamError, messageOf } from '../pipelines/errors';
 import { ClickhouseExecutor, openClickhouse } from '../pipelines/io/clickhouse/clickhouseExecutor';
 import { ClickhouseSink, StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
 import { migrate } from '../pipelines/io/clickhouse/migrations';
+import { retryUntilDone } from '../pipelines/io/retryUntilDone';
 import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
 import { followMembership } from '../pipelines/io/kafka/membershipSource';
 import {
@@ -106,8 +107,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     rows: StoredReading[],
   ) => {
     const now = Date.now();
-    await sink.writeTelemetry(rows);
-    await sink.writeStatuses(statuses, now);
+    const retry = { log, signal: options.signal };
+    await retryUntilDone('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows), retry);
+    await retryUntilDone('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now), retry);
     const events = statusEvents(statuses, { ...config.iec, timestamp: () => now });
     const topicMessages = [
       { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
@@ -115,7 +117,13 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       { topic: topics.deadLetter.name, messages: rejected },
       { topic: topics.late.name, messages: late },
     ].filter((t) => t.messages.length > 0);
-    if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+    if (topicMessages.length > 0) {
+      await retryUntilDone(
+        'publishing to Kafka',
+        () => producer.sendBatch({ topicMessages, acks: -1 }),
+        retry,
+      );
+    }
     counts.statuses += statuses.length;
   };
 
