@@ -276,7 +276,7 @@ export function xsdDecimal(n: number): string {
 }
 
 /** Epoch milliseconds as xs:dateTime in UTC (`2024-05-01T12:00:00.000Z`). */
-function isoUtc(ms: number, what: string): string {
+export function isoUtc(ms: number, what: string): string {
   const date = new Date(ms);
   const year = date.getUTCFullYear();
   if (!Number.isFinite(ms) || Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
