@@ -72,8 +72,6 @@ export const TOPICS = {
   },
 } as const satisfies Record<string, TopicSpec>;
 
-export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
-
 export type Topics = { [K in keyof typeof TOPICS]: TopicSpec };
 
 /**

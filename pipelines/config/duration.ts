@@ -11,11 +11,3 @@ export function parseDuration(text: string): number | undefined {
   const value = Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!;
   return Number.isSafeInteger(value) ? value : undefined;
 }
-
-/** The shortest exact form of a duration, for messages and `--help`: 60000 → `1m`. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['h', 'm', 's'] as const) {
-    if (ms !== 0 && ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`;
-  }
-  return `${ms}ms`;
-}

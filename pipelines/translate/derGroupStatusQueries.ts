@@ -1,12 +1,16 @@
 import { XMLParser } from 'fast-xml-parser';
 import { GroupStatus } from '../aggregate/groupStatus';
 import { DerstreamError } from '../errors';
-import { escapeXml, isoUtc, toDerGroupStatusesProfile } from './derGroupStatuses';
+import {
+  escapeXml,
+  IEC_MESSAGE_NAMESPACE,
+  messageHeader,
+  toDerGroupStatusesProfile,
+} from './derGroupStatuses';
 import { validateIecXml } from './iecSchemas';
 
 export const DER_GROUP_STATUS_QUERIES_MESSAGE_NAMESPACE =
   'http://iec.ch/TC57/2017/DERGroupStatusQueriesMessage';
-const IEC_MESSAGE_NAMESPACE = 'http://iec.ch/TC57/2011/schema/message';
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 /** Why a request was refused: each becomes an Error of a FAILED reply. */
@@ -126,14 +130,7 @@ export function toDerGroupStatusQueriesResponse(
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<m:DERGroupStatusQueriesResponseMessage xmlns:m="${DER_GROUP_STATUS_QUERIES_MESSAGE_NAMESPACE}" xmlns:msg="${IEC_MESSAGE_NAMESPACE}">` +
-    '<m:Header>' +
-    text('Verb', 'reply') +
-    text('Noun', 'DERGroupStatuses') +
-    text('Timestamp', isoUtc(header.timestamp, 'Header/Timestamp')) +
-    text('Source', header.source) +
-    text('MessageID', header.messageId) +
-    text('CorrelationID', header.correlationId) +
-    '</m:Header>' +
+    messageHeader('reply', 'DERGroupStatuses', header) +
     '<m:Reply>' +
     text('Result', result) +
     errors

@@ -116,13 +116,7 @@ export function toChangedDerGroupStatuses(
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<m:ChangedDERGroupStatuses xmlns:m="${escapeXml(messageNs)}" xmlns:msg="${IEC_MESSAGE_NAMESPACE}">` +
-    '<m:Header>' +
-    el('msg:Verb', 'changed') +
-    el('msg:Noun', 'DERGroupStatuses') +
-    el('msg:Timestamp', isoUtc(header.timestamp, 'header.timestamp')) +
-    el('msg:Source', header.source) +
-    el('msg:MessageID', header.messageId) +
-    '</m:Header>' +
+    messageHeader('changed', 'DERGroupStatuses', header) +
     `<m:Payload>${payload}</m:Payload>` +
     '</m:ChangedDERGroupStatuses>'
   );
@@ -241,6 +235,27 @@ function el(name: string, text: string): string {
   return `<${name}>${escapeXml(text)}</${name}>`;
 }
 
+/**
+ * An IEC 61968-100 `m:Header` (prefix `m` = the message's namespace, `msg` = Message.xsd's),
+ * its children in HeaderType order; CorrelationID only on replies.
+ */
+export function messageHeader(
+  verb: string,
+  noun: string,
+  header: DerGroupStatusesHeader & { correlationId?: string },
+): string {
+  return (
+    '<m:Header>' +
+    el('msg:Verb', verb) +
+    el('msg:Noun', noun) +
+    el('msg:Timestamp', isoUtc(header.timestamp, 'header.timestamp')) +
+    el('msg:Source', header.source) +
+    el('msg:MessageID', header.messageId) +
+    (header.correlationId === undefined ? '' : el('msg:CorrelationID', header.correlationId)) +
+    '</m:Header>'
+  );
+}
+
 function namespace(value: string | undefined, fallback: string, what: string): string {
   const ns = value ?? fallback;
   if (ns === '') throw new UntranslatableError(`${what} must not be empty`);
@@ -276,7 +291,7 @@ export function xsdDecimal(n: number): string {
 }
 
 /** Epoch milliseconds as xs:dateTime in UTC (`2024-05-01T12:00:00.000Z`). */
-export function isoUtc(ms: number, what: string): string {
+function isoUtc(ms: number, what: string): string {
   const date = new Date(ms);
   const year = date.getUTCFullYear();
   if (!Number.isFinite(ms) || Number.isNaN(date.getTime()) || year < 1 || year > 9999) {

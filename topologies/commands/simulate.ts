@@ -1,6 +1,6 @@
 import { Type } from 'avsc';
 import { ConfigError } from '../../pipelines/errors';
-import { parseDuration } from '../../pipelines/config/duration';
+import { durationSetting } from '../../pipelines/config/settings';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import {
@@ -51,10 +51,10 @@ export function parseSimulateOptions(values: Record<string, string | undefined>)
       throw new ConfigError(`--${name}`, `"${values[name]}" must be a share from 0 to 1`);
     return value;
   };
-  const duration = values.duration === undefined ? undefined : parseDuration(values.duration);
-  if (values.duration !== undefined && duration === undefined) {
-    throw new ConfigError('--duration', `"${values.duration}" is not a duration (e.g. 90s, 10m, 24h)`);
-  }
+  const duration =
+    values.duration === undefined
+      ? undefined
+      : durationSetting({ '--duration': values.duration }, '--duration', 0);
   const start = values.start === undefined ? undefined : Date.parse(values.start);
   if (start !== undefined && !Number.isFinite(start))
     throw new ConfigError('--start', `"${values.start}" is not an ISO date-time`);

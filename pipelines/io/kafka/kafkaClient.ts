@@ -30,7 +30,7 @@ export async function connectAdmin(kafka: Kafka, config: KafkaConfig): Promise<A
   }
 }
 
-export function brokerUnavailable(config: KafkaConfig, error: unknown): ServiceUnavailableError {
+function brokerUnavailable(config: KafkaConfig, error: unknown): ServiceUnavailableError {
   return new ServiceUnavailableError(
     'kafka',
     'DERSTREAM_KAFKA_BROKERS',
