@@ -26,9 +26,10 @@ export interface DerstreamConfig {
    * IEC 61968-100 messages on `dms.DERGroupStatuses`: `DERSTREAM_IEC_SOURCE` (`derstream`)
    * is the Header Source, `DERSTREAM_IEC_COMPRESSED` (false) sends the payload gzipped,
    * `DERSTREAM_IEC_BATCH_BYTES` (unset: one message per status) puts all groups of a
-   * window in messages of at most that many bytes.
+   * window in messages of at most that many bytes. `DERSTREAM_IEC_MAX_REQUEST_BYTES`
+   * (4 MiB) refuses larger requests on `dms.requests` and `POST /iec` unread.
    */
-  iec: { source: string; compressed: boolean; batch?: { maxBytes: number } };
+  iec: { source: string; compressed: boolean; batch?: { maxBytes: number }; maxRequestBytes: number };
 }
 
 export function loadConfig(env: Env = process.env): DerstreamConfig {
@@ -47,6 +48,7 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
         env.DERSTREAM_IEC_BATCH_BYTES === undefined || env.DERSTREAM_IEC_BATCH_BYTES === ''
           ? undefined
           : { maxBytes: integerSetting(env, 'DERSTREAM_IEC_BATCH_BYTES', 0, 4096, 64 << 20) },
+      maxRequestBytes: integerSetting(env, 'DERSTREAM_IEC_MAX_REQUEST_BYTES', 4 << 20, 1024, 64 << 20),
     },
   };
 }

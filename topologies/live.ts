@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Batch, Consumer, Message, Producer } from 'kafkajs';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import { validateReading } from '../pipelines/decode/validateReading';
@@ -8,6 +9,9 @@ import { migrate } from '../pipelines/io/clickhouse/migrations';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
 import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
 import { followMembership } from '../pipelines/io/kafka/membershipSource';
+import { serveIecRequests } from '../pipelines/io/kafka/iecRequestConsumer';
+import { handleIecRequest, IecRequestPorts } from '../pipelines/translate/iecRequestHandler';
+import { GroupVersion, toGroupVersionJson } from '../pipelines/membership/groupVersion';
 import {
   HEADERS,
   iecStatusRecord,
@@ -83,6 +87,37 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const engine = new StatusEngine(semantics, membership);
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  const iecPorts: IecRequestPorts = {
+    statuses: (query) => sink.statuses(query),
+    forecasts: () => Promise.resolve([]),
+    latestVersion: (groupId) => membership.latestVersion(groupId),
+    groupIds: () => membership.groupIds(),
+    applyGroupVersions: async (versions: GroupVersion[]) => {
+      // Durable first, on the topic every instance follows; then in force here at once,
+      // so the next request already sees it (the follower applies it again, idempotently).
+      await producer.send({
+        topic: topics.groups.name,
+        acks: -1,
+        messages: versions.map((v) => ({ key: v.groupId, value: toGroupVersionJson(v) })),
+      });
+      for (const version of versions) membership.apply(version);
+    },
+  };
+  const requests = await serveIecRequests(kafka, {
+    requestsTopic: topics.dmsRequests.name,
+    repliesTopic: topics.dmsReplies.name,
+    groupId: `${options.consumerGroup}.requests`,
+    handle: (request) =>
+      handleIecRequest(request, iecPorts, {
+        source: config.iec.source,
+        maxRequestBytes: config.iec.maxRequestBytes,
+        now: Date.now,
+        newMessageId: randomUUID,
+      }),
+    log,
+    signal: options.signal,
+  });
+
   const consumer: Consumer = kafka.consumer({
     groupId: options.consumerGroup,
     maxBytesPerPartition: 4 << 20,
@@ -280,6 +315,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   // Let the batch in hand finish and commit, then close everything.
   await consumer.stop();
   await serial(async () => undefined);
+  await requests.stop();
   await Promise.allSettled([consumer.disconnect(), groupsConsumer.disconnect(), producer.disconnect()]);
   await clickhouse.close();
   log(

@@ -11,6 +11,36 @@ export interface GroupMember {
   ratedEnergy?: number;
 }
 
+/**
+ * What the group's devices can do, as the DERGroups profile's `DERFunction` says it (all
+ * nine flags are required there). Only kept so that a group created over IEC is
+ * reported back as it was declared; statuses do not depend on it.
+ */
+export interface DerFunction {
+  connectDisconnect: boolean;
+  frequencyWattCurveFunction: boolean;
+  maxRealPowerLimiting: boolean;
+  rampRateControl: boolean;
+  reactivePowerDispatch: boolean;
+  realPowerDispatch: boolean;
+  voltageRegulation: boolean;
+  voltVarCurveFunction: boolean;
+  voltWattCurveFunction: boolean;
+}
+
+/** The flags in the profile's (schema) order. */
+export const DER_FUNCTION_FLAGS: readonly (keyof DerFunction)[] = [
+  'connectDisconnect',
+  'frequencyWattCurveFunction',
+  'maxRealPowerLimiting',
+  'rampRateControl',
+  'reactivePowerDispatch',
+  'realPowerDispatch',
+  'voltageRegulation',
+  'voltVarCurveFunction',
+  'voltWattCurveFunction',
+];
+
 export interface GroupVersion {
   groupId: string;
   effectiveFrom: number;
@@ -18,4 +48,17 @@ export interface GroupVersion {
   deleted: boolean;
   /** Empty when deleted. */
   members: GroupMember[];
+  /** As declared by the sender; absent when it never said (JSON without it). */
+  derFunction?: DerFunction;
+}
+
+/** The JSON record form of one version (what `groupVersionFromJson` reads back), for `der.groups`. */
+export function toGroupVersionJson(version: GroupVersion): string {
+  return JSON.stringify({
+    mRID: version.groupId,
+    ...(version.name === undefined ? {} : { name: version.name }),
+    effectiveFrom: version.effectiveFrom,
+    ...(version.deleted ? { deleted: true } : { members: version.members }),
+    ...(version.derFunction === undefined ? {} : { derFunction: version.derFunction }),
+  });
 }

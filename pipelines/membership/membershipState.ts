@@ -65,6 +65,16 @@ export class MembershipState {
     return this.changeTimes[firstAtOrAfter(this.changeTimes, t, (time) => time)];
   }
 
+  /** A group's versions, oldest first (a deleted group's last is its deletion); empty when unknown. */
+  history(groupId: string): readonly GroupVersion[] {
+    return this.histories.get(groupId) ?? [];
+  }
+
+  /** A group's newest version, deleted or not. */
+  latestVersion(groupId: string): GroupVersion | undefined {
+    return this.histories.get(groupId)?.at(-1);
+  }
+
   /** Every group that has a version, deleted or not, sorted. */
   groupIds(): string[] {
     return [...this.histories.keys()].sort();

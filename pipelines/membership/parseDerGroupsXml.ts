@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { GroupMember, GroupVersion } from './groupVersion';
+import { DER_FUNCTION_FLAGS, DerFunction, GroupMember, GroupVersion } from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 
 /** The verbs of the DERGroups messages we turn into membership (the `Header/Verb` values). */
@@ -20,6 +20,12 @@ export interface DerGroupsXmlOptions {
    * may inflate to. Default {@link DEFAULT_MAX_GROUPS_XML_BYTES}.
    */
   maxBytes?: number;
+  /**
+   * The effective time of a version that gives neither `version/date` nor
+   * `Header/Timestamp`: for a request, when it was received. Without it such a
+   * message is refused.
+   */
+  defaultEffectiveFrom?: number;
 }
 
 /** 4 MiB: thousands of groups of hundreds of devices, far below what would hurt the heap. */
@@ -104,7 +110,7 @@ const parser = new XMLParser({
  * nameplate, so `ratedPower`/`ratedEnergy` stay undefined); `effectiveFrom` is
  * `version/date`, else `Header/Timestamp`, else the message is refused, because a version
  * without an effective time cannot be placed in history. A dateTime without a zone is
- * read as UTC, the zone of all derstream times.
+ * read as UTC, the zone of all derstream times. `DERFunction` is kept as declared.
  *
  * A change carries the group's complete membership: its EndDevices replace the previous
  * members (a change without EndDevices empties the group) and a change without a name
@@ -153,7 +159,9 @@ export function parseDerGroupsXml(
   if (noun !== 'DERGroups') throw invalid(`${path}/Header/Noun`, `is ${quote(noun)}, expected "DERGroups"`);
   const timestampText = text(header, 'Timestamp', `${path}/Header`);
   const timestamp =
-    timestampText === undefined ? undefined : parseDateTime(timestampText, `${path}/Header/Timestamp`);
+    timestampText === undefined
+      ? options.defaultEffectiveFrom
+      : parseDateTime(timestampText, `${path}/Header/Timestamp`);
   const messageId = text(header, 'MessageID', `${path}/Header`);
 
   const payloadPath = `${path}/Payload`;
@@ -214,7 +222,23 @@ function groupVersion(
   };
   const name = groupName(group, path);
   if (name !== undefined) version.name = name;
+  const functionPath = `${path}/DERFunction`;
+  const functions = element(single(group, 'DERFunction', path), functionPath);
+  if (functions !== undefined && !deleted) version.derFunction = derFunction(functions, functionPath);
   return version;
+}
+
+/** The nine flags; one left out counts as false (the change profile makes them optional). */
+function derFunction(functions: XmlElement, path: string): DerFunction {
+  const flags = {} as DerFunction;
+  for (const flag of DER_FUNCTION_FLAGS) {
+    const value = text(functions, flag, path);
+    if (value !== undefined && !['true', 'false', '1', '0'].includes(value)) {
+      throw invalid(`${path}/${flag}`, `${quote(value)} is not an xs:boolean`);
+    }
+    flags[flag] = value === 'true' || value === '1';
+  }
+  return flags;
 }
 
 function members(group: XmlElement, path: string): GroupMember[] {

@@ -1,4 +1,4 @@
-import { GroupMember, GroupVersion } from './groupVersion';
+import { DER_FUNCTION_FLAGS, DerFunction, GroupMember, GroupVersion } from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 
 /**
@@ -35,7 +35,7 @@ export function groupVersionsFromJson(value: unknown): GroupVersion[] {
 }
 
 /**
- * One version object `{mRID, name?, effectiveFrom?, deleted?, members?}`; `path` is where
+ * One version object `{mRID, name?, effectiveFrom?, deleted?, members?, derFunction?}`; `path` is where
  * it sits in the input, for messages, and empty when it is the whole input.
  */
 export function groupVersionFromJson(value: unknown, path: string): GroupVersion {
@@ -60,7 +60,20 @@ export function groupVersionFromJson(value: unknown, path: string): GroupVersion
     members: deleted ? deletedMembers(value.members, path) : members(value.members, at(path, 'members')),
   };
   if (value.name !== undefined) version.name = value.name;
+  if (value.derFunction !== undefined && !deleted)
+    version.derFunction = derFunction(value.derFunction, at(path, 'derFunction'));
   return version;
+}
+
+function derFunction(value: unknown, path: string): DerFunction {
+  if (!isObject(value)) throw invalid(path, 'must be an object of booleans');
+  const flags = {} as DerFunction;
+  for (const flag of DER_FUNCTION_FLAGS) {
+    const given = value[flag] ?? false;
+    if (typeof given !== 'boolean') throw invalid(`${path}.${flag}`, 'must be a boolean');
+    flags[flag] = given;
+  }
+  return flags;
 }
 
 function deletedMembers(value: unknown, path: string): GroupMember[] {

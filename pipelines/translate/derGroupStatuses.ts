@@ -231,7 +231,7 @@ function optionalNumber(name: string, value: number | null): string {
   return value === null ? '' : el(name, xsdDecimal(value));
 }
 
-function el(name: string, text: string): string {
+export function el(name: string, text: string): string {
   return `<${name}>${escapeXml(text)}</${name}>`;
 }
 
@@ -291,7 +291,7 @@ export function xsdDecimal(n: number): string {
 }
 
 /** Epoch milliseconds as xs:dateTime in UTC (`2024-05-01T12:00:00.000Z`). */
-function isoUtc(ms: number, what: string): string {
+export function isoUtc(ms: number, what: string): string {
   const date = new Date(ms);
   const year = date.getUTCFullYear();
   if (!Number.isFinite(ms) || Number.isNaN(date.getTime()) || year < 1 || year > 9999) {

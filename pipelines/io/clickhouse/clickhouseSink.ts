@@ -75,13 +75,7 @@ export class ClickhouseSink {
    */
   async latestStatuses(options: { groupId?: string; limit?: number } = {}): Promise<GroupStatus[]> {
     return this.clickhouse.query<GroupStatus>(
-      `SELECT group_id AS groupId, toUnixTimestamp64Milli(window_start) AS windowStart,
-              toUnixTimestamp64Milli(window_end) AS windowEnd, version, members, reporting, fresh, stale, silent,
-              connected, active_power AS activePower, reactive_power AS reactivePower,
-              max_active_power AS maxActivePower, min_active_power AS minActivePower, headroom_up AS headroomUp,
-              headroom_down AS headroomDown, state_of_charge AS stateOfCharge, stored_energy AS storedEnergy,
-              voltage_min AS voltageMin, voltage_max AS voltageMax
-       FROM group_statuses FINAL
+      `${SELECT_STATUS}
        WHERE {group:String} = '' OR group_id = {group:String}
        ORDER BY window_end DESC, group_id, version DESC
        LIMIT 1 BY group_id, window_end
@@ -89,4 +83,36 @@ export class ClickhouseSink {
       { group: options.groupId ?? '', limit: options.limit ?? Number.MAX_SAFE_INTEGER },
     );
   }
+
+  /**
+   * The latest version of each status of these groups (all when empty): every window
+   * ending within [from, to] (epoch ms), by group and window; or, without a range, each
+   * group's newest window only.
+   */
+  async statuses(query: { groupIds: readonly string[]; from?: number; to?: number }): Promise<GroupStatus[]> {
+    const ranged = query.from !== undefined || query.to !== undefined;
+    return this.clickhouse.query<GroupStatus>(
+      `${SELECT_STATUS}
+       WHERE (empty({groups:Array(String)}) OR has({groups:Array(String)}, group_id))
+         AND window_end BETWEEN fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+       ORDER BY group_id, window_end ${ranged ? '' : 'DESC'}, version DESC
+       LIMIT 1 BY ${ranged ? 'group_id, window_end' : 'group_id'}`,
+      {
+        groups: [...query.groupIds],
+        from: query.from ?? 0,
+        to: Math.min(query.to ?? MAX_TIME, MAX_TIME),
+      },
+    );
+  }
 }
+
+/** 9999-12-31: beyond it DateTime64(3) has no room. */
+const MAX_TIME = 253_402_300_799_000;
+
+const SELECT_STATUS = `SELECT group_id AS groupId, toUnixTimestamp64Milli(window_start) AS windowStart,
+              toUnixTimestamp64Milli(window_end) AS windowEnd, version, members, reporting, fresh, stale, silent,
+              connected, active_power AS activePower, reactive_power AS reactivePower,
+              max_active_power AS maxActivePower, min_active_power AS minActivePower, headroom_up AS headroomUp,
+              headroom_down AS headroomDown, state_of_charge AS stateOfCharge, stored_energy AS storedEnergy,
+              voltage_min AS voltageMin, voltage_max AS voltageMax
+       FROM group_statuses FINAL`;

@@ -34,6 +34,19 @@ const create = (groups: string, headerExtra = STAMP): string =>
   message('CreateDERGroups', 'create', headerExtra, groupsPayload(groups));
 
 describe('parseDerGroupsXml: valid messages (fixtures checked with xmllint --schema)', () => {
+  /** The DERFunction flags the create fixtures declare, kept as declared. */
+  const DECLARED = {
+    connectDisconnect: true,
+    frequencyWattCurveFunction: false,
+    maxRealPowerLimiting: true,
+    rampRateControl: false,
+    reactivePowerDispatch: false,
+    realPowerDispatch: true,
+    voltageRegulation: false,
+    voltVarCurveFunction: false,
+    voltWattCurveFunction: false,
+  };
+
   it('maps CreateDERGroups: mRID, first Names/name, EndDevices, version/date or Header/Timestamp', () => {
     expect(parseDerGroupsXml(fixture('create-der-groups.xml'))).toEqual({
       verb: 'create',
@@ -45,6 +58,7 @@ describe('parseDerGroupsXml: valid messages (fixtures checked with xmllint --sch
           effectiveFrom: 1714557600000, // Header/Timestamp 2024-05-01T10:00:00Z
           deleted: false,
           members: [{ deviceId: 'd1' }, { deviceId: 'd2' }],
+          derFunction: DECLARED,
         },
         {
           groupId: 'g-storage',
@@ -52,6 +66,7 @@ describe('parseDerGroupsXml: valid messages (fixtures checked with xmllint --sch
           effectiveFrom: 1714559400250, // version/date 2024-05-01T12:30:00.250+02:00
           deleted: false,
           members: [{ deviceId: 'd2' }, { deviceId: 'd3' }],
+          derFunction: DECLARED,
         },
       ],
     });
@@ -82,7 +97,15 @@ describe('parseDerGroupsXml: valid messages (fixtures checked with xmllint --sch
   it('maps the CreatedDERGroups event, a group without members, and a Timestamp without zone as UTC', () => {
     expect(parseDerGroupsXml(fixture('created-der-groups-event.xml'))).toEqual({
       verb: 'created',
-      versions: [{ groupId: 'g-empty', effectiveFrom: 1714557605500, deleted: false, members: [] }],
+      versions: [
+        {
+          groupId: 'g-empty',
+          effectiveFrom: 1714557605500,
+          deleted: false,
+          members: [],
+          derFunction: DECLARED,
+        },
+      ],
     });
   });
 

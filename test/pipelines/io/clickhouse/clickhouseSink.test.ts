@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GroupStatus } from '../../../../pipelines/aggregate/groupStatus';
+import { parseClickhouseConfig } from '../../../../pipelines/io/clickhouse/clickhouseConfig';
+import { ClickhouseExecutor, openClickhouse } from '../../../../pipelines/io/clickhouse/clickhouseExecutor';
+import { ClickhouseSink } from '../../../../pipelines/io/clickhouse/clickhouseSink';
+import { migrate } from '../../../../pipelines/io/clickhouse/migrations';
+
+const T = Date.UTC(2026, 10, 23, 12);
+
+const status = (groupId: string, windowEnd: number, version: number, activePower: number): GroupStatus => ({
+  groupId,
+  windowStart: windowEnd - 60_000,
+  windowEnd,
+  version,
+  members: 1,
+  reporting: 1,
+  fresh: 1,
+  stale: 0,
+  silent: 0,
+  connected: 1,
+  activePower,
+  reactivePower: null,
+  maxActivePower: null,
+  minActivePower: null,
+  headroomUp: null,
+  headroomDown: null,
+  stateOfCharge: null,
+  storedEnergy: null,
+  voltageMin: null,
+  voltageMax: null,
+});
+
+describe('ClickhouseSink statuses through chDB', () => {
+  let clickhouse: ClickhouseExecutor;
+  let sink: ClickhouseSink;
+
+  beforeAll(async () => {
+    clickhouse = await openClickhouse(
+      parseClickhouseConfig({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-chdb-')) }),
+    );
+    await migrate(clickhouse);
+    sink = new ClickhouseSink(clickhouse);
+    await sink.writeStatuses(
+      [
+        status('a', T, 1, 10),
+        status('a', T, 2, 11),
+        status('a', T + 60_000, 1, 12),
+        status('b', T, 1, 20),
+        status('c', T - 60_000, 1, 30),
+      ],
+      T + 120_000,
+    );
+    // A repeated write (a restart re-emitting) lands on the same keys.
+    await sink.writeStatuses([status('a', T, 2, 11)], T + 180_000);
+  });
+  afterAll(() => clickhouse.close());
+
+  it('gives each group its newest window, latest version, without a range', async () => {
+    const newest = await sink.statuses({ groupIds: [] });
+    expect(newest.map((s) => [s.groupId, s.windowEnd, s.version, s.activePower])).toEqual([
+      ['a', T + 60_000, 1, 12],
+      ['b', T, 1, 20],
+      ['c', T - 60_000, 1, 30],
+    ]);
+  });
+
+  it('gives every window ending within a range, latest version each, for the groups asked', async () => {
+    const ranged = await sink.statuses({ groupIds: ['a', 'c'], from: T - 60_000, to: T });
+    expect(ranged.map((s) => [s.groupId, s.windowEnd, s.version])).toEqual([
+      ['a', T, 2],
+      ['c', T - 60_000, 1],
+    ]);
+    expect(await sink.statuses({ groupIds: ['nowhere'] })).toEqual([]);
+  });
+});

@@ -1,0 +1,290 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from 'avsc';
+import { Kafka, Producer } from 'kafkajs';
+import { createFleet, fleetReadings } from '../../benchmarks/simulator/fleet';
+import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
+import { HEADERS } from '../../pipelines/io/kafka/outputRecords';
+import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
+import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
+import { telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import { DerstreamConfig, loadConfig } from '../../topologies/config';
+import { LiveCounts, runLive } from '../../topologies/live';
+import {
+  BILLION_LAUGHS,
+  EXTERNAL_ENTITY,
+  groupQuery,
+  groupsRequest,
+  operationSet,
+  statusQuery,
+  textOf,
+  textsOf,
+  XSD,
+} from '../support/iecRequests';
+import { runId } from '../support/services';
+import { xmllintTexts } from '../support/xmllint';
+
+interface Reply {
+  topic: string;
+  xml: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * IEC requests over real Kafka against the live pipeline: every request kind gets its
+ * reply on the right topic with the right CorrelationID, hostile messages are refused
+ * while the process keeps answering, and groups created and deleted by request gain
+ * and lose statuses from their effective time on.
+ */
+describe('IEC requests on dms.requests, answered by derstream run', () => {
+  const tag = runId();
+  const dir = mkdtempSync(join(tmpdir(), 'derstream-iec-'));
+  let config: DerstreamConfig;
+  let kafka: Kafka;
+  let producer: Producer;
+  const replies = new Map<string, Reply>();
+  const waiting = new Map<string, (reply: Reply) => void>();
+  const counts: LiveCounts[] = [];
+  const controller = new AbortController();
+  let live: Promise<LiveCounts>;
+  let stopReplies: () => Promise<void>;
+  const customReplies = `test-${tag}.dms.replies.west`;
+
+  const fleet = createFleet({ devices: 60, groups: 2, seed: 3 });
+  const start = Math.floor(Date.now() / 60_000) * 60_000 - 40 * 60_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  let schemaId: number;
+  const type = Type.forSchema(telemetrySchema(1) as never);
+
+  async function produce(from: number, to: number) {
+    const readings = [...fleetReadings(fleet, { start: from, end: to, seed: from % 1000, jitterMs: 1000 })];
+    await produceReadings(kafka, readings, {
+      topic: config.topics.telemetry.name,
+      schemaId,
+      type,
+      paced: false,
+    });
+    return readings.length;
+  }
+
+  async function until(done: () => boolean, what: string) {
+    for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!done()) throw new Error(`timed out waiting for ${what}`);
+  }
+
+  async function ask(xml: string, correlationId: string): Promise<Reply> {
+    const answered = new Promise<Reply>((resolve) => waiting.set(correlationId, resolve));
+    await producer.send({ topic: config.topics.dmsRequests.name, messages: [{ value: xml }] });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply to ${correlationId}`)), 30_000);
+    });
+    try {
+      return await Promise.race([answered, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  beforeAll(async () => {
+    config = loadConfig({
+      ...process.env,
+      DERSTREAM_TOPIC_PREFIX: `test-${tag}.`,
+      DERSTREAM_CHDB_PATH: join(dir, 'chdb'),
+      DERSTREAM_CONSUMER_GROUP: `test-${tag}`,
+      DERSTREAM_IEC_MAX_REQUEST_BYTES: String(64 * 1024),
+    });
+    kafka = createKafka(config.kafka);
+    const admin = await connectAdmin(kafka, config.kafka);
+    await ensureTopics(admin, [
+      ...Object.values(config.topics),
+      { ...config.topics.dmsReplies, name: customReplies },
+    ]);
+    await admin.disconnect();
+    schemaId = await registerAvroSchema(
+      await connectRegistry(config.registry),
+      valueSubject(config.topics.telemetry.name),
+      telemetrySchema(1),
+    );
+    producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: config.topics.groups.name,
+      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
+    });
+
+    const consumer = kafka.consumer({ groupId: `test-${tag}-replies` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [config.topics.dmsReplies.name, customReplies], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
+        const reply = { topic, xml: message.value!.toString(), headers };
+        const correlationId = message.key!.toString();
+        replies.set(correlationId, reply);
+        waiting.get(correlationId)?.(reply);
+      },
+    });
+    stopReplies = () => consumer.disconnect();
+
+    live = runLive(config, {
+      semantics: config.semantics,
+      consumerGroup: config.consumerGroup,
+      maxMessageBytes: 4096,
+      log: () => undefined,
+      signal: controller.signal,
+      onProgress: (c) => counts.push(c),
+    });
+  });
+
+  afterAll(async () => {
+    controller.abort();
+    await live;
+    await Promise.all([producer.disconnect(), stopReplies()]);
+  });
+
+  it('creates and deletes groups by request, and statuses follow from their effective times', async () => {
+    const [kept, dropped] = fleet.groups.map((g) => g.mRID) as [string, string];
+    const firstHalf = await produce(start, start + 10 * 60_000);
+    await until(() => (counts.at(-1)?.valid ?? 0) >= firstHalf, 'the first ten minutes');
+
+    const devices = fleet.groups[0]!.members.slice(0, 5).map((m) => m.deviceId);
+    const created = await ask(
+      groupsRequest('create', [{ mRID: `new-${tag}`, devices, name: 'By request' }], {
+        messageId: 'create-1',
+        timestamp: iso(start + 10 * 60_000),
+      }),
+      'create-1',
+    );
+    expect(textOf(created.xml, 'Result')).toBe('OK');
+    const deleted = await ask(
+      groupsRequest('delete', [{ mRID: dropped }], {
+        messageId: 'delete-1',
+        timestamp: iso(start + 15 * 60_000),
+      }),
+      'delete-1',
+    );
+    expect(textOf(deleted.xml, 'Result')).toBe('OK');
+    expect(xmllintTexts([created.xml], XSD.groupsCreate)).toMatchObject({ code: 0 });
+    expect(xmllintTexts([deleted.xml], XSD.groupsChange)).toMatchObject({ code: 0 });
+
+    const secondHalf = await produce(start + 10 * 60_000, start + 25 * 60_000);
+    await until(() => (counts.at(-1)?.valid ?? 0) >= firstHalf + secondHalf, 'the rest');
+
+    // The status query over Kafka sees the windows the pipeline has written by now.
+    const lastWindow = start + 20 * 60_000;
+    await until(() => (counts.at(-1)?.statuses ?? 0) > 0, 'statuses');
+    const query = await ask(
+      statusQuery([`new-${tag}`, kept, dropped], {
+        messageId: 'range-1',
+        startTime: iso(start),
+        endTime: iso(lastWindow),
+      }),
+      'range-1',
+    );
+    expect(xmllintTexts([query.xml], XSD.statusQueries)).toMatchObject({ code: 0 });
+    expect(textOf(query.xml, 'Result')).toBe('OK');
+    const windowsOf = (group: string) =>
+      [...query.xml.matchAll(/<EndDeviceGroup><mRID>([^<]*)<\/mRID>[\s\S]*?<dateTime>([^<]*)<\/dateTime>/g)]
+        .filter((m) => m[1] === group)
+        .map((m) => Date.parse(m[2]!));
+    const created1 = windowsOf(`new-${tag}`);
+    expect(Math.min(...created1)).toBe(start + 11 * 60_000);
+    expect(created1.length).toBe((lastWindow - (start + 11 * 60_000)) / 60_000 + 1);
+    expect(Math.max(...windowsOf(dropped))).toBe(start + 15 * 60_000);
+    expect(Math.max(...windowsOf(kept))).toBe(lastWindow);
+  });
+
+  it('answers group and status queries, changes and operation sets, on ReplyAddress or dms.replies', async () => {
+    const [kept] = fleet.groups.map((g) => g.mRID) as [string];
+    const groups = await ask(
+      groupQuery([kept], { messageId: 'groups-1', replyAddress: customReplies }),
+      'groups-1',
+    );
+    expect(groups.topic).toBe(customReplies);
+    expect(xmllintTexts([groups.xml], XSD.groupQueries)).toMatchObject({ code: 0 });
+    expect(textOf(groups.xml, 'CorrelationID')).toBe('groups-1');
+    expect(textsOf(groups.xml, 'mRID').slice(1)).toEqual(fleet.groups[0]!.members.map((m) => m.deviceId));
+
+    const latest = await ask(
+      statusQuery([kept, 'nowhere'], { messageId: 'latest-1', compressReply: true }),
+      'latest-1',
+    );
+    expect(latest.topic).toBe(config.topics.dmsReplies.name);
+    expect(xmllintTexts([latest.xml], XSD.statusQueries)).toMatchObject({ code: 0 });
+    expect(textOf(latest.xml, 'Result')).toBe('PARTIAL');
+    expect(textOf(latest.xml, 'code')).toBe('UNKNOWN_GROUP');
+    expect(textOf(latest.xml, 'Compressed')).toBeDefined();
+
+    const changed = await ask(
+      groupsRequest('change', [{ mRID: kept, devices: ['dev-x'] }], {
+        messageId: 'change-1',
+        compressed: true,
+      }),
+      'change-1',
+    );
+    expect(textOf(changed.xml, 'Result')).toBe('OK');
+
+    const ops = await ask(
+      operationSet(
+        [
+          { operationId: 1, verb: 'create', groups: [{ mRID: `ops-${tag}`, devices: ['dev-y'] }] },
+          { operationId: 2, verb: 'delete', groups: [{ mRID: 'nowhere' }] },
+        ],
+        { messageId: 'ops-1', replyAddress: 'no-such-topic-anywhere' },
+      ),
+      'ops-1',
+    );
+    expect(ops.topic).toBe(config.topics.dmsReplies.name);
+    expect(ops.headers[HEADERS.reason]).toBe('REPLY_ADDRESS_UNKNOWN');
+    expect(xmllintTexts([ops.xml], XSD.operationSet)).toMatchObject({ code: 0 });
+    expect(textOf(ops.xml, 'Result')).toBe('PARTIAL');
+    expect(textOf(ops.xml, 'operationId')).toBe('2');
+
+    const after = await ask(groupQuery([`ops-${tag}`, kept], { messageId: 'groups-2' }), 'groups-2');
+    expect(textsOf(after.xml, 'mRID')).toEqual([`ops-${tag}`, 'dev-y', kept, 'dev-x']);
+  });
+
+  it('refuses hostile and invalid requests with FAILED and keeps answering', async () => {
+    const refused = [
+      [
+        BILLION_LAUGHS.replace('<m:DERGroupQueriesRequestMessage', '<m:DERGroupQueriesRequestMessage'),
+        'IEC_DTD_REFUSED',
+      ],
+      [EXTERNAL_ENTITY, 'IEC_DTD_REFUSED'],
+      [
+        `<m:DERGroupQueriesRequestMessage>${'<x/>'.repeat(20_000)}</m:DERGroupQueriesRequestMessage>`,
+        'IEC_TOO_LARGE',
+      ],
+      [
+        statusQuery(['a'], { messageId: 'invalid-1' }).replace('<msg:Noun>DERGroupStatuses</msg:Noun>', ''),
+        'IEC_SCHEMA_INVALID',
+      ],
+    ] as const;
+    const seen = replies.size;
+    await producer.send({
+      topic: config.topics.dmsRequests.name,
+      messages: refused.map(([xml]) => ({ value: xml })),
+    });
+    await until(() => replies.size >= seen + refused.length, 'the refusals');
+    const codes = [...replies.values()]
+      .slice(seen)
+      .map((r) => [textOf(r.xml, 'Result'), textOf(r.xml, 'code')]);
+    expect(codes.sort()).toEqual(refused.map(([, code]) => ['FAILED', code]).sort());
+    expect(
+      [...replies.values()].slice(seen).every((r) => !r.xml.includes('lollol') && !r.xml.includes('root:')),
+    ).toBe(true);
+    const still = await ask(
+      groupQuery([], { messageId: 'alive-1' }).replace(
+        '<q:DERGroupQueries></q:DERGroupQueries>',
+        '<q:DERGroupQueries><q:EndDeviceGroup/></q:DERGroupQueries>',
+      ),
+      'alive-1',
+    );
+    expect(textOf(still.xml, 'Result')).toBe('OK');
+  });
+});
