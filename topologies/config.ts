@@ -4,6 +4,7 @@ import { ClickhouseConfig, parseClickhouseConfig } from '../pipelines/io/clickho
 import { KafkaConfig, parseKafkaConfig } from '../pipelines/io/kafka/kafkaConfig';
 import { RegistryConfig, parseRegistryConfig } from '../pipelines/io/registry/registryConfig';
 import { ConfigError } from '../pipelines/errors';
+import { HttpConfig, parseHttpConfig } from '../pipelines/io/http/httpConfig';
 import { Topics, prefixedTopics } from './topics';
 
 /**
@@ -16,6 +17,8 @@ export interface DerstreamConfig {
   registry: RegistryConfig;
   clickhouse: ClickhouseConfig;
   semantics: LiveSemantics;
+  /** The HTTP side of `derstream run` (pipelines/io/http/httpConfig.ts). */
+  http: HttpConfig;
   /** Every topic, named with `DERSTREAM_TOPIC_PREFIX` (empty by default) in front. */
   topics: Topics;
   /** `DERSTREAM_CONSUMER_GROUP` (`derstream`): instances in one group share the partitions. */
@@ -38,6 +41,7 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     registry: parseRegistryConfig(env),
     clickhouse: parseClickhouseConfig(env),
     semantics: parseSemanticsConfig(env),
+    http: parseHttpConfig(env),
     topics: prefixedTopics(topicPrefix(env)),
     consumerGroup: stringSetting(env, 'DERSTREAM_CONSUMER_GROUP', 'derstream'),
     maxMessageBytes: integerSetting(env, 'DERSTREAM_MAX_MESSAGE_BYTES', 1 << 20, 64, 64 << 20),

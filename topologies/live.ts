@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Batch, Consumer, Message, Producer } from 'kafkajs';
+import { Subject } from 'rxjs';
+import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
+import { startHttpServer } from '../pipelines/io/http/httpServer';
+import { PipelineMetrics } from '../pipelines/io/http/pipelineMetrics';
+import { ReadinessCheck } from '../pipelines/io/http/readiness';
+import { liveApiSource } from './liveApiSource';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import { validateReading } from '../pipelines/decode/validateReading';
 import { DerstreamError, messageOf } from '../pipelines/errors';
@@ -39,6 +45,8 @@ export interface LiveOptions {
   maxMessageBytes: number;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** Called once the HTTP server listens, with its URL. */
+  onHttpListening?: (url: string) => void;
   /** Called after each batch is durably written, with running counts (tests and metrics). */
   onProgress?: (counts: LiveCounts) => void;
 }
@@ -76,11 +84,13 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const sink = new ClickhouseSink(clickhouse);
 
   const membership = new MembershipState();
-  const groupsConsumer = await followMembership(
-    kafka,
-    topics.groups.name,
-    (version) => membership.apply(version),
-    (error, position) => log(`groups: skipped ${position}: ${error.message}`),
+  const catalog = new GroupCatalog();
+  const applyVersion = (version: GroupVersion) => {
+    membership.apply(version);
+    catalog.apply(version);
+  };
+  const groupsConsumer = await followMembership(kafka, topics.groups.name, applyVersion, (error, position) =>
+    log(`groups: skipped ${position}: ${error.message}`),
   );
   log(`groups: ${membership.groupIds().length} groups from ${topics.groups.name}`);
 
@@ -100,23 +110,88 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         acks: -1,
         messages: versions.map((v) => ({ key: v.groupId, value: toGroupVersionJson(v) })),
       });
-      for (const version of versions) membership.apply(version);
+      for (const version of versions) applyVersion(version);
     },
   };
+  const answer = (request: Buffer | string) =>
+    handleIecRequest(request, iecPorts, {
+      source: config.iec.source,
+      maxRequestBytes: config.iec.maxRequestBytes,
+      now: Date.now,
+      newMessageId: randomUUID,
+    });
   const requests = await serveIecRequests(kafka, {
     requestsTopic: topics.dmsRequests.name,
     repliesTopic: topics.dmsReplies.name,
     groupId: `${options.consumerGroup}.requests`,
-    handle: (request) =>
-      handleIecRequest(request, iecPorts, {
-        source: config.iec.source,
-        maxRequestBytes: config.iec.maxRequestBytes,
-        now: Date.now,
-        newMessageId: randomUUID,
-      }),
+    handle: answer,
     log,
     signal: options.signal,
   });
+
+  const metrics = new PipelineMetrics();
+  const statusVersions = new Subject<GroupStatus>();
+  const health = { joined: false, watermark: -Infinity, watermarkMovedAt: Date.now() };
+  const readiness: ReadinessCheck[] = [
+    {
+      name: 'kafka',
+      check: () =>
+        Promise.resolve({
+          ok: health.joined,
+          detail: health.joined ? 'consumer joined' : 'consumer not in its group',
+        }),
+    },
+    {
+      name: 'schema-registry',
+      check: async () => {
+        const response = await fetch(
+          new URL(`${config.registry.url.pathname.replace(/\/$/, '')}/subjects`, config.registry.url),
+          {
+            headers:
+              config.registry.username === undefined
+                ? {}
+                : {
+                    authorization: `Basic ${Buffer.from(`${config.registry.username}:${config.registry.password ?? ''}`).toString('base64')}`,
+                  },
+            signal: AbortSignal.timeout(2000),
+          },
+        );
+        return { ok: response.ok, detail: `HTTP ${response.status}` };
+      },
+    },
+    {
+      name: 'clickhouse',
+      check: async () => {
+        await clickhouse.query('SELECT 1');
+        return { ok: true, detail: clickhouse.description };
+      },
+    },
+    {
+      name: 'watermark',
+      check: () => {
+        const still = Date.now() - health.watermarkMovedAt;
+        const limit = Math.max(5 * semantics.windowMs, 60_000);
+        return Promise.resolve({
+          ok: still <= limit,
+          detail: `last advanced ${Math.round(still / 1000)} s ago`,
+        });
+      },
+    },
+  ];
+  const http = await startHttpServer({
+    config: config.http,
+    source: liveApiSource(sink, catalog, statusVersions),
+    readiness,
+    metrics,
+    iec: async (body) => ({
+      statusCode: 200,
+      contentType: 'application/xml',
+      body: (await answer(body)).xml,
+    }),
+    log,
+  });
+  log(`http: listening on ${http.url}`);
+  options.onHttpListening?.(http.url);
 
   const consumer: Consumer = kafka.consumer({
     groupId: options.consumerGroup,
@@ -160,6 +235,26 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       );
     }
     counts.statuses += statuses.length;
+    for (const status of statuses) {
+      metrics.statusesEmitted.inc({ verb: status.version === 1 ? 'created' : 'changed' });
+      metrics.observePublished(status.windowEnd);
+      statusVersions.next(status);
+    }
+    for (const record of rejected) {
+      const reason = String(record.headers?.[HEADERS.reason] ?? 'UNKNOWN');
+      metrics.readings.inc({ result: 'invalid', reason });
+      metrics.deadLetters.inc({ reason });
+    }
+    if (late.length > 0) metrics.readings.inc({ result: 'late' }, late.length);
+    const valid = rows.length - late.length;
+    if (valid > 0) metrics.readings.inc({ result: 'valid' }, valid);
+    if (Number.isFinite(engine.watermark)) {
+      if (engine.watermark > health.watermark) health.watermarkMovedAt = Date.now();
+      health.watermark = engine.watermark;
+      metrics.observeWatermark(engine.watermark);
+    }
+    metrics.devicesTracked.set(engine.devicesTracked);
+    metrics.groupsTracked.set(membership.groupIds().length);
   };
 
   const commit = async () => {
@@ -254,7 +349,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     options.onProgress?.({ ...counts });
   };
 
+  consumer.on(consumer.events.CRASH, () => (health.joined = false));
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    health.joined = true;
     const assigned = payload.memberAssignment[topics.telemetry.name] ?? [];
     void serial(async () => {
       engine.assign(assigned, Date.now());
@@ -315,6 +412,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   // Let the batch in hand finish and commit, then close everything.
   await consumer.stop();
   await serial(async () => undefined);
+  await http.close();
+  statusVersions.complete();
   await requests.stop();
   await Promise.allSettled([consumer.disconnect(), groupsConsumer.disconnect(), producer.disconnect()]);
   await clickhouse.close();

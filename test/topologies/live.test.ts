@@ -37,6 +37,7 @@ describe('derstream run on the real stack', () => {
       DERSTREAM_TOPIC_PREFIX: `test-${tag}.`,
       DERSTREAM_CHDB_PATH: join(dir, 'chdb'),
       DERSTREAM_CONSUMER_GROUP: `test-${tag}`,
+      DERSTREAM_HTTP_PORT: '0',
     });
   });
 

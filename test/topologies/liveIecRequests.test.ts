@@ -50,6 +50,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
   const controller = new AbortController();
   let live: Promise<LiveCounts>;
   let stopReplies: () => Promise<void>;
+  let httpUrl = '';
   const customReplies = `test-${tag}.dms.replies.west`;
 
   const fleet = createFleet({ devices: 60, groups: 2, seed: 3 });
@@ -94,6 +95,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
       DERSTREAM_TOPIC_PREFIX: `test-${tag}.`,
       DERSTREAM_CHDB_PATH: join(dir, 'chdb'),
       DERSTREAM_CONSUMER_GROUP: `test-${tag}`,
+      DERSTREAM_HTTP_PORT: '0',
       DERSTREAM_IEC_MAX_REQUEST_BYTES: String(64 * 1024),
     });
     kafka = createKafka(config.kafka);
@@ -138,6 +140,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
       log: () => undefined,
       signal: controller.signal,
       onProgress: (c) => counts.push(c),
+      onHttpListening: (url) => (httpUrl = url),
     });
   });
 
@@ -152,7 +155,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     const firstHalf = await produce(start, start + 10 * 60_000);
     await until(() => (counts.at(-1)?.valid ?? 0) >= firstHalf, 'the first ten minutes');
 
-    const devices = fleet.groups[0]!.members.slice(0, 5).map((m) => m.deviceId);
+    const devices = (fleet.groups[0]!.members ?? []).slice(0, 5).map((m) => m.deviceId);
     const created = await ask(
       groupsRequest('create', [{ mRID: `new-${tag}`, devices, name: 'By request' }], {
         messageId: 'create-1',
@@ -208,7 +211,9 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     expect(groups.topic).toBe(customReplies);
     expect(xmllintTexts([groups.xml], XSD.groupQueries)).toMatchObject({ code: 0 });
     expect(textOf(groups.xml, 'CorrelationID')).toBe('groups-1');
-    expect(textsOf(groups.xml, 'mRID').slice(1)).toEqual(fleet.groups[0]!.members.map((m) => m.deviceId));
+    expect(textsOf(groups.xml, 'mRID').slice(1)).toEqual(
+      (fleet.groups[0]!.members ?? []).map((m) => m.deviceId),
+    );
 
     const latest = await ask(
       statusQuery([kept, 'nowhere'], { messageId: 'latest-1', compressReply: true }),
@@ -286,5 +291,51 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
       'alive-1',
     );
     expect(textOf(still.xml, 'Result')).toBe('OK');
+  });
+
+  it('answers the same requests over POST /iec, and refuses hostile bodies there too', async () => {
+    await until(() => httpUrl !== '', 'the HTTP server');
+    const post = async (xml: string) => {
+      const response = await fetch(`${httpUrl}/iec`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: xml,
+      });
+      return { status: response.status, xml: await response.text() };
+    };
+    const [kept] = fleet.groups.map((g) => g.mRID) as [string];
+    const groups = await post(groupQuery([kept], { messageId: 'http-1' }));
+    expect(groups.status).toBe(200);
+    expect(xmllintTexts([groups.xml], XSD.groupQueries)).toMatchObject({ code: 0 });
+    expect(textOf(groups.xml, 'CorrelationID')).toBe('http-1');
+    const statuses = await post(statusQuery([kept], { messageId: 'http-2' }));
+    expect(xmllintTexts([statuses.xml], XSD.statusQueries)).toMatchObject({ code: 0 });
+    expect(textOf(statuses.xml, 'Result')).toBe('OK');
+    expect(textsOf(statuses.xml, 'mRID')).toEqual([kept]);
+    const created = await post(
+      groupsRequest('create', [{ mRID: `http-${tag}`, devices: ['dev-z'] }], { messageId: 'http-3' }),
+    );
+    expect(textOf(created.xml, 'Result')).toBe('OK');
+    const unknown = await post(groupsRequest('delete', [{ mRID: 'nowhere' }], { messageId: 'http-4' }));
+    expect([textOf(unknown.xml, 'Result'), textOf(unknown.xml, 'code')]).toEqual(['FAILED', 'UNKNOWN_GROUP']);
+    for (const [xml, code] of [
+      [BILLION_LAUGHS, 'IEC_DTD_REFUSED'],
+      [EXTERNAL_ENTITY, 'IEC_DTD_REFUSED'],
+      [
+        `<m:DERGroupQueriesRequestMessage>${'<x/>'.repeat(20_000)}</m:DERGroupQueriesRequestMessage>`,
+        'IEC_TOO_LARGE',
+      ],
+    ] as const) {
+      const refused = await post(xml);
+      expect([refused.status, textOf(refused.xml, 'Result'), textOf(refused.xml, 'code')]).toEqual([
+        200,
+        'FAILED',
+        code,
+      ]);
+    }
+    const huge = await post(`<a>${'x'.repeat(5 * 1024 * 1024)}</a>`);
+    expect(huge.status).toBe(413);
+    const after = await post(groupQuery([`http-${tag}`], { messageId: 'http-5' }));
+    expect(textsOf(after.xml, 'mRID')).toEqual([`http-${tag}`, 'dev-z']);
   });
 });

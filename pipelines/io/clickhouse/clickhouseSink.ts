@@ -1,4 +1,6 @@
 import { GroupStatus } from '../../aggregate/groupStatus';
+import { ForecastError } from '../../forecast/forecastAccuracy';
+import { IssuedForecast } from '../../forecast/issuedForecast';
 import { TelemetryReading } from '../../telemetryReading';
 import { ClickhouseExecutor } from './clickhouseExecutor';
 
@@ -104,6 +106,92 @@ export class ClickhouseSink {
       },
     );
   }
+
+  /** Published forecasts, one row per interval (idempotent on group, parameter, issue time, interval). */
+  async writeForecasts(forecasts: readonly IssuedForecast[]): Promise<void> {
+    await this.clickhouse.insert(
+      'group_forecasts',
+      forecasts.flatMap((f) =>
+        f.points.map((p) => ({
+          group_id: f.groupId,
+          parameter: f.parameter,
+          issued_at: f.issuedAt,
+          interval_number: p.intervalNumber,
+          method: f.method,
+          interval_start: p.start,
+          interval_ms: f.intervalMs,
+          p10: p.p10,
+          p50: p.p50,
+          p90: p.p90,
+        })),
+      ),
+    );
+  }
+
+  /** Scored forecast intervals, every method. */
+  async writeForecastErrors(errors: readonly ForecastError[]): Promise<void> {
+    await this.clickhouse.insert(
+      'forecast_errors',
+      errors.map((e) => ({
+        group_id: e.groupId,
+        parameter: e.parameter,
+        method: e.method,
+        issued_at: e.issuedAt,
+        interval_number: e.intervalNumber,
+        interval_start: e.intervalStart,
+        actual: e.actual,
+        p10: e.p10,
+        p50: e.p50,
+        p90: e.p90,
+        error: e.error,
+      })),
+    );
+  }
+
+  /** The newest published forecast of each of these groups (all when empty) and parameters. */
+  async latestForecasts(query: ForecastQuery): Promise<IssuedForecast[]> {
+    const rows = await this.clickhouse.query<{
+      groupId: string;
+      parameter: IssuedForecast['parameter'];
+      method: IssuedForecast['method'];
+      issuedAt: number;
+      intervalMs: number;
+      points: [number, number, number, number, number][];
+    }>(
+      `SELECT group_id AS groupId, parameter, any(method) AS method,
+              toUnixTimestamp64Milli(issued_at) AS issuedAt, any(interval_ms) AS intervalMs,
+              arraySort(x -> x.1, groupArray((interval_number, toUnixTimestamp64Milli(interval_start), p10, p50, p90))) AS points
+       FROM group_forecasts FINAL
+       WHERE (empty({groups:Array(String)}) OR has({groups:Array(String)}, group_id))
+         AND has({parameters:Array(String)}, parameter)
+         AND (group_id, parameter, issued_at) IN (
+           SELECT group_id, parameter, max(issued_at) FROM group_forecasts
+           WHERE (empty({groups:Array(String)}) OR has({groups:Array(String)}, group_id))
+           GROUP BY group_id, parameter)
+       GROUP BY group_id, parameter, issued_at
+       ORDER BY group_id, parameter`,
+      { groups: [...query.groupIds], parameters: [...query.parameters] },
+    );
+    return rows.map((r) => ({
+      groupId: r.groupId,
+      parameter: r.parameter,
+      method: r.method,
+      issuedAt: Number(r.issuedAt),
+      intervalMs: Number(r.intervalMs),
+      points: r.points.map(([intervalNumber, start, p10, p50, p90]) => ({
+        intervalNumber: Number(intervalNumber),
+        start: Number(start),
+        p10,
+        p50,
+        p90,
+      })),
+    }));
+  }
+}
+
+export interface ForecastQuery {
+  groupIds: readonly string[];
+  parameters: readonly string[];
 }
 
 /** 9999-12-31: beyond it DateTime64(3) has no room. */

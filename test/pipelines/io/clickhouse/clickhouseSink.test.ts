@@ -75,3 +75,46 @@ describe('ClickhouseSink statuses through chDB', () => {
     expect(await sink.statuses({ groupIds: ['nowhere'] })).toEqual([]);
   });
 });
+
+describe('ClickhouseSink forecasts through chDB', () => {
+  let clickhouse: ClickhouseExecutor;
+  let sink: ClickhouseSink;
+  const forecast = (groupId: string, parameter: 'activePower' | 'stateOfCharge', issuedAt: number) => ({
+    groupId,
+    parameter,
+    method: 'persistence' as const,
+    issuedAt,
+    intervalMs: 900_000,
+    points: [2, 1].map((n) => ({
+      intervalNumber: n,
+      start: issuedAt + (n - 1) * 900_000,
+      p10: n,
+      p50: n + 1,
+      p90: n + 2,
+    })),
+  });
+
+  beforeAll(async () => {
+    clickhouse = await openClickhouse(
+      parseClickhouseConfig({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-chdb-')) }),
+    );
+    await migrate(clickhouse);
+    sink = new ClickhouseSink(clickhouse);
+  });
+  afterAll(() => clickhouse.close());
+
+  it('gives the newest forecast per group and parameter, points in interval order, once however often written', async () => {
+    const newer = forecast('a', 'activePower', T + 900_000);
+    await sink.writeForecasts([forecast('a', 'activePower', T), newer, forecast('b', 'stateOfCharge', T)]);
+    await sink.writeForecasts([newer]);
+    const latest = await sink.latestForecasts({ groupIds: [], parameters: ['activePower', 'stateOfCharge'] });
+    expect(latest).toEqual([
+      { ...newer, points: [...newer.points].reverse() },
+      {
+        ...forecast('b', 'stateOfCharge', T),
+        points: [...forecast('b', 'stateOfCharge', T).points].reverse(),
+      },
+    ]);
+    expect(await sink.latestForecasts({ groupIds: ['b'], parameters: ['activePower'] })).toEqual([]);
+  });
+});

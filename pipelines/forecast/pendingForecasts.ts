@@ -1,0 +1,80 @@
+import { phaseOf } from './forecaster';
+import { TypedArena } from './typedArena';
+
+/**
+ * The forecasts of one series (group and parameter) that still have an interval to be
+ * scored: those issued within the last horizon. Each is kept as what fixes it, not as
+ * its points: per method, the numbers its forecaster froze at issue time, and its band
+ * at the representative leads. Its points are recomputed from these when each actual
+ * becomes known, by the same code that computed them when it was issued, so the scored
+ * P10/P50/P90 are the published ones to the bit.
+ *
+ * Why: every method is scored at every lead, and a new forecast is issued every
+ * interval for a day ahead, so a day of forecasts is in flight at any time. As points,
+ * that is 96 issues × 96 leads × 3 values per method and series, about 660 KB, 26 GB
+ * for 10,000 groups of 4 parameters; as frozen numbers it is about 23 KB per series.
+ *
+ * It is exact because what a method reads besides its frozen numbers, its memory of
+ * the target interval's time of day, was last written one season before the target
+ * (before the issue, as horizons are at most one season) and is next written at the
+ * target itself, after it has been scored.
+ *
+ * A ring with one slot per issue time within the horizon; an issue overwrites the slot
+ * of the one a horizon earlier, which has nothing left to score.
+ */
+export class PendingForecasts {
+  /** Per slot: the first target interval of the forecast in it (NaN: none). */
+  private readonly firstK: Float64Array;
+  readonly frozen: Float64Array;
+  readonly bands: Float32Array;
+  private readonly capacity: number;
+
+  /**
+   * @param horizon intervals per forecast
+   * @param stride intervals between issue times
+   * @param frozenSize numbers per forecast frozen by all methods together
+   * @param bandSize band numbers per forecast, all methods together
+   * @param arena where the arrays are carved from
+   */
+  constructor(
+    private readonly horizon: number,
+    private readonly stride: number,
+    readonly frozenSize: number,
+    readonly bandSize: number,
+    arena: TypedArena,
+  ) {
+    this.capacity = Math.ceil(horizon / stride);
+    this.firstK = arena.float64(this.capacity).fill(NaN);
+    this.frozen = arena.float64(this.capacity * frozenSize);
+    this.bands = arena.float32(this.capacity * bandSize);
+  }
+
+  /** Takes the slot for a forecast starting at interval `k` (an issue time), and returns it. */
+  claim(k: number): number {
+    const slot = phaseOf(k / this.stride, this.capacity);
+    this.firstK[slot] = k;
+    return slot;
+  }
+
+  /**
+   * The slots of the forecasts whose horizon holds interval `k`, oldest first, into
+   * `out`; returns how many. Each is at lead `k − firstK(slot) + 1`.
+   */
+  covering(k: number, out: Int32Array): number {
+    let n = 0;
+    const first = Math.ceil((k - this.horizon + 1) / this.stride) * this.stride;
+    for (let start = first; start <= k; start += this.stride) {
+      const slot = phaseOf(start / this.stride, this.capacity);
+      if (this.firstK[slot] === start) out[n++] = slot;
+    }
+    return n;
+  }
+
+  firstOf(slot: number): number {
+    return this.firstK[slot]!;
+  }
+
+  get maxCovering(): number {
+    return this.capacity;
+  }
+}
