@@ -181,8 +181,8 @@ interface Tally {
  * scores persistence, so equal counts mean equal points; where counts differ (records
  * fed selectively) skill is null rather than a comparison of different things.
  *
- * The summary is in a fixed order (group, parameter, method as listed), so the same
- * records in the same order give the same bytes.
+ * The summary is in a fixed order (by group, parameter, then method as listed), so the
+ * same records in the same order give the same bytes.
  */
 export class AccuracyAccumulator {
   private readonly tallies = new Map<string, Tally>();

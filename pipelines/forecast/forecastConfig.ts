@@ -20,7 +20,7 @@ export const PARAMETER_BOUNDS: Partial<Record<ForecastParameter, readonly [numbe
   storedEnergy: [0, Infinity],
 };
 
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 
 /**
  * How forecasts are made (SEMANTICS.md §5).
@@ -38,9 +38,9 @@ export interface ForecastSettings {
   /** The seasonal cycle of the seasonal methods: one day. */
   seasonMs: number;
   /**
-   * How many recent target intervals of errors are kept, per lead time for the bands and
-   * over all leads for the choice of method: a day's worth, so that the errors of every
-   * time of day are in.
+   * How many recent errors are kept per lead time for the bands, one per target
+   * interval: a day's worth, so that the errors of every time of day are in. The choice
+   * of method weighs errors with a half-life of half that.
    */
   errorWindow: number;
   parameters: readonly ForecastParameter[];

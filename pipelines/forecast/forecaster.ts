@@ -29,6 +29,5 @@ export interface Forecaster {
 
 /** The position of interval `k` in a season of `length` intervals (k may be negative). */
 export function phaseOf(k: number, length: number): number {
-  const phase = k % length;
-  return phase < 0 ? phase + length : phase;
+  return ((k % length) + length) % length;
 }

@@ -2,59 +2,65 @@ import { TypedArena } from './typedArena';
 
 /**
  * Which method publishes for one series: the one with the best recent skill, where
- * skill is 1 − MAE / MAE of persistence over the errors of the last `window` target
- * intervals (all leads, all issues). Every method is scored on the same points (each
- * forecasts wherever persistence does), so the best skill is the smallest MAE. A tie
- * goes to the method listed first, persistence first: a method has to beat the
- * baseline to replace it. With no errors yet, persistence publishes.
+ * skill is 1 − MAE / MAE of persistence and the MAE is over every lead and issue, each
+ * error weighted by the age of its target interval, halving every `halfLife`
+ * intervals. Every method is scored on the same points (each forecasts wherever
+ * persistence does), so the best skill is the smallest weighted MAE. A tie goes to the
+ * method listed first, persistence first: a method has to beat the baseline to replace
+ * it. With no errors yet, persistence publishes.
  *
- * State: per target interval of the window, each method's sum of absolute errors and
- * count. The sums over the window are recomputed when asked rather than kept running,
- * so that evicting an interval leaves no rounding residue and the choice is the same
- * however long the series has run.
+ * Exponential weights rather than a window: the state is two numbers per method, and
+ * on synthetic series (a noisy sine, a random walk, PV-like days, a change of
+ * membership) they chose as well as or better than a window of the same length.
+ *
+ * A change of membership shows here: forecasts issued before it keep being scored for
+ * a horizon after it, so a method that has already adapted (the seasonal naive, a day
+ * after a change of scale) takes a while to show it; meanwhile persistence, which
+ * adapts at once, usually publishes.
  */
 export class MethodSelection {
-  private readonly intervalOf: Float64Array;
   private readonly absSum: Float64Array;
-  private readonly count: Int32Array;
+  private readonly weight: Float64Array;
+  private readonly decay: number;
+  private lastK = NaN;
 
   constructor(
     private readonly methods: number,
-    private readonly window: number,
+    halfLife: number,
     arena: TypedArena,
   ) {
-    this.intervalOf = arena.float64(window).fill(NaN);
-    this.absSum = arena.float64(window * methods);
-    this.count = arena.int32(window * methods);
+    this.absSum = arena.float64(methods);
+    this.weight = arena.float64(methods);
+    this.decay = 0.5 ** (1 / halfLife);
   }
 
-  /** The error of `method`'s forecast for target interval `k`. */
+  /** The error of `method`'s forecast for target interval `k` (fed in increasing `k`). */
   record(k: number, method: number, error: number): void {
-    const slot = k % this.window;
-    if (this.intervalOf[slot] !== k) {
-      this.intervalOf[slot] = k;
-      this.absSum.fill(0, slot * this.methods, (slot + 1) * this.methods);
-      this.count.fill(0, slot * this.methods, (slot + 1) * this.methods);
+    if (k !== this.lastK) {
+      if (!Number.isNaN(this.lastK)) {
+        const factor = this.decay ** (k - this.lastK);
+        for (let m = 0; m < this.methods; m++) {
+          this.absSum[m]! *= factor;
+          this.weight[m]! *= factor;
+        }
+      }
+      this.lastK = k;
     }
-    this.absSum[slot * this.methods + method]! += Math.abs(error);
-    this.count[slot * this.methods + method]! += 1;
+    this.absSum[method]! += Math.abs(error);
+    this.weight[method]! += 1;
   }
 
-  /** The method to publish for forecasts issued before interval `k`. */
-  best(k: number): number {
+  /** The index of the method to publish. */
+  best(): number {
     let best = 0;
     let bestMae = Infinity;
     for (let method = 0; method < this.methods; method++) {
-      let sum = 0;
-      let n = 0;
-      for (let slot = 0; slot < this.window; slot++) {
-        if (!(this.intervalOf[slot]! >= k - this.window)) continue;
-        sum += this.absSum[slot * this.methods + method]!;
-        n += this.count[slot * this.methods + method]!;
-      }
-      if (n > 0 && sum / n < bestMae) {
+      const weight = this.weight[method]!;
+      if (weight === 0) continue;
+      const mae = this.absSum[method]! / weight;
+      if (mae < bestMae) {
         best = method;
-        bestMae = sum / n;
+        bestMae = mae;
       }
     }
     return best;

@@ -12,7 +12,7 @@ import { TypedArena } from './typedArena';
  * Why: every method is scored at every lead, and a new forecast is issued every
  * interval for a day ahead, so a day of forecasts is in flight at any time. As points,
  * that is 96 issues × 96 leads × 3 values per method and series, about 660 KB, 26 GB
- * for 10,000 groups of 4 parameters; as frozen numbers it is about 23 KB per series.
+ * for 10,000 groups of 4 parameters; as frozen numbers it is about 22 KB per series.
  *
  * It is exact because what a method reads besides its frozen numbers, its memory of
  * the target interval's time of day, was last written one season before the target
@@ -39,8 +39,8 @@ export class PendingForecasts {
   constructor(
     private readonly horizon: number,
     private readonly stride: number,
-    readonly frozenSize: number,
-    readonly bandSize: number,
+    frozenSize: number,
+    bandSize: number,
     arena: TypedArena,
   ) {
     this.capacity = Math.ceil(horizon / stride);

@@ -52,7 +52,7 @@ export class SeriesForecaster {
     };
     this.forecasters = FORECAST_METHODS.map((method) => byMethod[method]);
     this.bands = FORECAST_METHODS.map(() => new ErrorBands(grid, errorWindow, arena));
-    this.selection = new MethodSelection(FORECAST_METHODS.length, errorWindow, arena);
+    this.selection = new MethodSelection(FORECAST_METHODS.length, errorWindow / 2, arena);
     let size = 0;
     for (const forecaster of this.forecasters) {
       this.frozenAt.push(size);
@@ -94,7 +94,7 @@ export class SeriesForecaster {
     }
     this.issuedSlot = slot;
     this.issuedK = k;
-    return this.selection.best(k);
+    return this.selection.best();
   }
 
   /** Adds `method`'s forecast from the last `issue` to `batch` (issued at its start). */

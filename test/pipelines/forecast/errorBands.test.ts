@@ -1,0 +1,83 @@
+import { ErrorBands, LeadGrid } from '../../../pipelines/forecast/errorBands';
+import { TypedArena } from '../../../pipelines/forecast/typedArena';
+import { seededRandom } from '../../../benchmarks/simulator/fleet';
+
+/** The band of `bands` at every lead 1..H, as [lower, upper] offsets. */
+function bandByLead(grid: LeadGrid, bands: ErrorBands): [number, number][] {
+  const snapshot = new Float32Array(2 * grid.size);
+  bands.snapshot(snapshot, 0);
+  return Array.from({ length: grid.horizon }, (_, i) => [
+    grid.interpolate(snapshot, 0, i + 1),
+    grid.interpolate(snapshot, grid.size, i + 1),
+  ]);
+}
+
+describe('LeadGrid', () => {
+  it('keeps errors at 1, 2, 4, … and the horizon, and interpolates between them', () => {
+    const grid = new LeadGrid(96);
+    expect(grid.leads).toEqual([1, 2, 4, 8, 16, 32, 64, 96]);
+    expect(grid.representative(64)).toBe(6);
+    expect(grid.representative(65)).toBe(-1);
+    const curve = new Float32Array([0, 1, 2, 3, 4, 5, 6, 10]);
+    expect(grid.interpolate(curve, 0, 1)).toBe(0);
+    expect(grid.interpolate(curve, 0, 3)).toBe(1.5);
+    expect(grid.interpolate(curve, 0, 48)).toBe(5.5);
+    expect(grid.interpolate(curve, 0, 80)).toBe(8);
+    expect(grid.interpolate(curve, 0, 96)).toBe(10);
+    expect(new LeadGrid(1).leads).toEqual([1]);
+    expect(new LeadGrid(5).leads).toEqual([1, 2, 4, 5]);
+  });
+});
+
+describe('ErrorBands', () => {
+  it('cuts the band at the 10% and 90% quantiles of the recent errors', () => {
+    const grid = new LeadGrid(4);
+    const bands = new ErrorBands(grid, 11, new TypedArena());
+    // Errors -5..5 at lead 1: the 10% quantile is -4, the 90% one 4 (type 7).
+    for (const error of [3, -5, 0, 5, -1, 2, -4, 1, -3, 4, -2]) bands.record(1, error);
+    expect(bandByLead(grid, bands)[0]).toEqual([-4, 4]);
+    // A lead whose errors are not kept changes nothing.
+    bands.record(3, 100);
+    expect(bandByLead(grid, bands)[0]).toEqual([-4, 4]);
+  });
+
+  it('keeps only the last `window` errors of a lead', () => {
+    const grid = new LeadGrid(1);
+    const bands = new ErrorBands(grid, 3, new TypedArena());
+    for (const error of [100, -100, 7, 8, 9]) bands.record(1, error);
+    // Left: 7, 8, 9; quantiles 7.2 and 8.8, both above 0, so the band is [0, 8.8].
+    const [lower, upper] = bandByLead(grid, bands)[0]!;
+    expect(lower).toBe(0);
+    expect(upper).toBeCloseTo(8.8, 5);
+  });
+
+  it('always holds P50 (lower <= 0 <= upper), and is zero-width without errors', () => {
+    const grid = new LeadGrid(8);
+    const bands = new ErrorBands(grid, 10, new TypedArena());
+    expect(bandByLead(grid, bands).every(([l, u]) => l === 0 && u === 0)).toBe(true);
+    for (let i = 0; i < 10; i++) bands.record(2, -50 - i);
+    for (const [lower, upper] of bandByLead(grid, bands)) {
+      expect(lower).toBeLessThanOrEqual(0);
+      expect(upper).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('widens with the lead, never narrows', () => {
+    const grid = new LeadGrid(96);
+    const bands = new ErrorBands(grid, 96, new TypedArena());
+    const random = seededRandom(2);
+    for (let i = 0; i < 96; i++) {
+      for (const lead of grid.leads) {
+        // Errors that grow with the lead, except a lead of 16 with small ones.
+        const scale = lead === 16 ? 1 : Math.sqrt(lead);
+        bands.record(lead, (random() - 0.5) * 10 * scale);
+      }
+    }
+    const band = bandByLead(grid, bands);
+    for (let lead = 1; lead < 96; lead++) {
+      expect(band[lead]![0]).toBeLessThanOrEqual(band[lead - 1]![0]);
+      expect(band[lead]![1]).toBeGreaterThanOrEqual(band[lead - 1]![1]);
+    }
+    expect(band[95]![1] - band[95]![0]).toBeGreaterThan(5 * (band[0]![1] - band[0]![0]));
+  });
+});
