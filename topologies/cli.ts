@@ -27,14 +27,16 @@ commands:
   replay      the status topology on files, deterministic
               --telemetry T.ndjson --groups G.json|G.xml --out DIR
               [--window 60s] [--out-of-orderness 5s] [--lateness 0] [--staleness 3m]
-              [--xml: also DIR/messages/NNNNNN.xml, the ChangedDERGroupStatuses messages]
-              writes DIR/statuses.ndjson, DIR/dead-letter.ndjson, DIR/late.ndjson
+              [--xml: also DIR/messages/NNNNNN.xml, every IEC message live mode would publish]
+              writes DIR/statuses.ndjson, DIR/dead-letter.ndjson, DIR/late.ndjson,
+              DIR/forecasts.ndjson, DIR/forecast-accuracy.json
+              (forecast settings: DERSTREAM_FORECAST_EVERY, _INTERVAL, _HORIZON)
   simulate    a simulated DER fleet's telemetry, to Kafka (live) or to an NDJSON file
               --devices N (1000)  --groups G (50)  --seed S (1)  --rate R readings/s
               --duration D (e.g. 10m; live: until stopped)  --schema-version 1|2
               --out FILE  --groups-out FILE
               --start ISO-TIME (file: first instant; Kafka: backfill from it as fast as possible)
-              --invalid SHARE  --late SHARE  --duplicates SHARE
+              --invalid SHARE  --late SHARE  --duplicates SHARE  --kinds pv,battery,ev,load
 
 settings come from the environment (see README.md, "Configuration"):
   DERSTREAM_KAFKA_BROKERS, DERSTREAM_REGISTRY_URL, DERSTREAM_CLICKHOUSE_URL, DERSTREAM_CHDB_PATH, …
@@ -112,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
         'late',
         'duplicates',
         'schema-version',
+        'kinds',
       ];
       const { values } = parseArgs({
         args: rest,

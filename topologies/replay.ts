@@ -12,13 +12,24 @@ import { MembershipState } from '../pipelines/membership/membershipState';
 import { readGroupsMessage } from '../pipelines/membership/parseGroupsMessage';
 import { StatusEngine, StatusSemantics } from '../pipelines/statusEngine';
 import { statusEvents } from '../pipelines/translate/statusEvents';
+import { forecastEvents } from '../pipelines/translate/forecastEvents';
+import { GroupStatus } from '../pipelines/aggregate/groupStatus';
+import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
+import { ForecastSettings } from '../pipelines/forecast/forecastConfig';
+import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
+import { PublishedAccuracyAccumulator } from '../pipelines/forecast/publishedAccuracy';
 
 export interface ReplayOptions {
   telemetry: string;
   groups: string;
   out: string;
   semantics: StatusSemantics;
-  /** Also write each `ChangedDERGroupStatuses` message live mode would publish to `DIR/messages/NNNNNN.xml`. */
+  /** Forecast schedule, horizon and parameters (SEMANTICS.md §5). */
+  forecasts: ForecastSettings;
+  /**
+   * Also write each message live mode would publish (`ChangedDERGroupStatuses`,
+   * `CreatedDERGroupForecasts`) to `DIR/messages/NNNNNN.xml`, in order.
+   */
   xml?: boolean;
 }
 
@@ -28,6 +39,7 @@ export interface ReplaySummary {
   invalid: number;
   late: number;
   statuses: number;
+  forecasts: number;
 }
 
 /**
@@ -67,7 +79,39 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const late = createWriteStream(join(options.out, 'late.ndjson'));
   const messages = join(options.out, 'messages');
   if (options.xml) await mkdir(messages, { recursive: true });
-  const summary: ReplaySummary = { lines: 0, valid: 0, invalid: 0, late: 0, statuses: 0 };
+  const forecastsOut = createWriteStream(join(options.out, 'forecasts.ndjson'));
+  const summary: ReplaySummary = { lines: 0, valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };
+  let messageCount = 0;
+  let lastWindowEnd = -Infinity;
+  const writeMessage = (xml: string) =>
+    writeFileSync(join(messages, `${String(++messageCount).padStart(6, '0')}.xml`), xml);
+  const forecaster = new ForecastEngine(options.forecasts, options.semantics, { allMethods: false });
+  const accuracy = new AccuracyAccumulator();
+  const published = new PublishedAccuracyAccumulator(options.forecasts.horizon);
+  // The engine emits windows in order, all groups of one before the next: once a status
+  // of a window starting at t is out, every window ending by t is complete, which is as
+  // far as the forecaster may close intervals (a watermark that never runs ahead of it).
+  const forecastUpTo = (watermark: number) => {
+    for (const output of forecaster.advance(watermark)) {
+      if (output.kind === 'errors') {
+        accuracy.addBatch(output.batch);
+        published.addErrors(output.batch);
+        continue;
+      }
+      published.addForecasts(output.batch);
+      const issued = Array.from({ length: output.batch.size }, (_, i) => output.batch.forecast(i));
+      summary.forecasts += issued.length;
+      for (const forecast of issued) write(forecastsOut, JSON.stringify(forecast));
+      if (options.xml) {
+        for (const event of forecastEvents(issued, { source: 'derstream', timestamp: (t) => t }))
+          writeMessage(event.xml);
+      }
+    }
+  };
+  const forecastStatus = (status: GroupStatus) => {
+    forecastUpTo(status.windowStart);
+    forecaster.status(status);
+  };
   // The engine answers a reading synchronously, so a late output belongs to the line being read.
   let currentLine = 0;
   const engine = new StatusEngine(options.semantics, membership);
@@ -99,14 +143,16 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       tap((output) => {
         if (output.kind === 'status') {
           summary.statuses++;
+          lastWindowEnd = Math.max(lastWindowEnd, output.status.windowEnd);
           write(statuses, toCanonicalJson(output.status));
+          forecastStatus(output.status);
           if (options.xml) {
             // The window end as Header Timestamp keeps the files as deterministic as the statuses.
             const [event] = statusEvents([output.status], {
               source: 'derstream',
               timestamp: (s) => s.windowEnd,
             });
-            writeFileSync(join(messages, `${String(summary.statuses).padStart(6, '0')}.xml`), event!.xml);
+            writeMessage(event!.xml);
           }
         } else {
           summary.late++;
@@ -124,7 +170,26 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     ),
     { defaultValue: undefined },
   );
-  await Promise.all([statuses, deadLetter, late].map(close));
+  // End of input: every emitted window is final, so every interval they cover can close.
+  forecastUpTo(lastWindowEnd + options.semantics.latenessMs);
+  await Promise.all([statuses, deadLetter, late, forecastsOut].map(close));
+  const horizon = options.forecasts.horizon;
+  const fourHours = Math.max(1, Math.ceil((4 * 3_600_000) / options.forecasts.intervalMs));
+  writeFileSync(
+    join(options.out, 'forecast-accuracy.json'),
+    JSON.stringify(
+      {
+        ...accuracy.summary(),
+        published: published.summary([
+          [1, Math.min(horizon, fourHours - 1)],
+          [fourHours, horizon],
+          [1, horizon],
+        ]),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   return summary;
 }
 

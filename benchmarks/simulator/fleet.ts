@@ -50,7 +50,11 @@ export interface FleetOptions {
   seed?: number;
   /** When set, every device reports this often (ms, whole seconds) instead of its kind's usual interval. */
   intervalMs?: number;
+  /** Only these kinds, in their usual proportions to one another (default: all four). */
+  kinds?: readonly DeviceKind[];
 }
+
+export const DEVICE_KINDS: readonly DeviceKind[] = ['pv', 'battery', 'ev', 'load'];
 
 /** mulberry32: a small, fast, seedable PRNG; good enough for simulation, not for keys. */
 export function seededRandom(seed: number): () => number {
@@ -85,11 +89,13 @@ export function createFleet(options: FleetOptions): Fleet {
   );
   const members = new Map<string, GroupMember[]>(groupIds.map((id) => [id, []]));
   const devices: SimDevice[] = [];
+  const shares = KIND_SHARE.filter(([kind]) => options.kinds?.includes(kind) ?? true);
+  const total = shares.reduce((sum, [, share]) => sum + share, 0);
   for (let i = 0; i < options.devices; i++) {
-    const pick = random();
-    let kind: DeviceKind = 'load';
+    const pick = random() * total;
+    let kind: DeviceKind = shares.at(-1)![0];
     let cumulative = 0;
-    for (const [candidate, share] of KIND_SHARE) {
+    for (const [candidate, share] of shares) {
       cumulative += share;
       if (pick < cumulative) {
         kind = candidate;

@@ -41,19 +41,27 @@ export function statusEvents(statuses: readonly GroupStatus[], options: StatusEv
     else byWindow.set(status.windowEnd, [status]);
   }
   const events: StatusEvent[] = [];
+  const maxBytes = options.batch.maxBytes;
   for (const window of byWindow.values())
-    events.push(...withinLimit(window, options, options.batch.maxBytes));
+    events.push(...withinLimit(window, (part) => event(part, options), maxBytes));
   return events;
 }
 
-/** The message for these statuses, or, while it is too long, those of each half. */
-function withinLimit(statuses: GroupStatus[], options: StatusEventOptions, maxBytes: number): StatusEvent[] {
-  const whole = event(statuses, options);
-  if (statuses.length === 1 || Buffer.byteLength(whole.xml) <= maxBytes) return [whole];
-  const half = Math.ceil(statuses.length / 2);
+/**
+ * The message `build` makes of all `items`, or, while it is longer than `maxBytes`, the
+ * messages of each half; a single item is never split, so it alone may exceed the limit.
+ */
+export function withinLimit<T, E extends { xml: string }>(
+  items: T[],
+  build: (items: T[]) => E,
+  maxBytes: number,
+): E[] {
+  const whole = build(items);
+  if (items.length === 1 || Buffer.byteLength(whole.xml) <= maxBytes) return [whole];
+  const half = Math.ceil(items.length / 2);
   return [
-    ...withinLimit(statuses.slice(0, half), options, maxBytes),
-    ...withinLimit(statuses.slice(half), options, maxBytes),
+    ...withinLimit(items.slice(0, half), build, maxBytes),
+    ...withinLimit(items.slice(half), build, maxBytes),
   ];
 }
 
@@ -73,8 +81,8 @@ function event(statuses: GroupStatus[], options: StatusEventOptions): StatusEven
 }
 
 /** A UUID laid out as RFC 4122 version 5 (SHA-1, name-based) from `text`. */
-export function contentUuid(text: string): string {
-  const bytes = createHash('sha1').update('derstream.status:').update(text).digest().subarray(0, 16);
+export function contentUuid(text: string, namespace = 'derstream.status'): string {
+  const bytes = createHash('sha1').update(`${namespace}:`).update(text).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

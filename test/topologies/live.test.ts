@@ -14,6 +14,7 @@ import { encodeConfluent } from '../../pipelines/io/registry/confluentWire';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import { telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
 import { defaultSemantics } from '../../pipelines/statusEngine';
+import { defaultForecastSettings } from '../../pipelines/forecast/forecastConfig';
 import { DerstreamConfig, loadConfig } from '../../topologies/config';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { replay } from '../../topologies/replay';
@@ -130,6 +131,7 @@ describe('derstream run on the real stack', () => {
       groups: join(dir, 'groups.json'),
       out: join(dir, 'replay'),
       semantics: defaultSemantics(),
+      forecasts: defaultForecastSettings(),
     });
     const replayed = readFileSync(join(dir, 'replay', 'statuses.ndjson'), 'utf8')
       .trimEnd()

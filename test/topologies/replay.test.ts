@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { derstream } from '../support/cli';
+import { XSD } from '../support/iecRequests';
 import { xmllint } from '../support/xmllint';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'derstream-replay-'));
@@ -83,26 +84,69 @@ describe('derstream replay', () => {
     ]);
   });
 
-  it('with --xml writes every message it would publish, each valid against the IEC schemas', () => {
+  it('with --xml writes every message it would publish, statuses and forecasts, each valid against the IEC schemas', () => {
     const dir = tmp();
     const telemetry = join(dir, 't.ndjson');
     const groups = join(dir, 'g.json');
-    const common = ['--devices', '300', '--groups', '6', '--duration', '20m', '--invalid', '0.01'];
+    const common = ['--devices', '120', '--groups', '4', '--duration', '2h', '--invalid', '0.01'];
     expect(derstream(['simulate', ...common, '--out', telemetry, '--groups-out', groups]).status).toBe(0);
     const out = join(dir, 'out');
     expect(
       derstream(['replay', '--telemetry', telemetry, '--groups', groups, '--out', out, '--xml']).status,
     ).toBe(0);
     const statuses = lines(join(out, 'statuses.ndjson'));
+    const forecasts = lines(join(out, 'forecasts.ndjson'));
     const files = readdirSync(join(out, 'messages')).sort();
-    expect(files).toHaveLength(statuses.length);
+    const texts = files.map((file) => readFileSync(join(out, 'messages', file), 'utf8'));
+    const statusFiles = files.filter((_, i) => texts[i]!.includes('ChangedDERGroupStatuses'));
+    const forecastFiles = files.filter((_, i) => texts[i]!.includes('CreatedDERGroupForecasts'));
+    expect(statusFiles).toHaveLength(statuses.length);
+    expect(statusFiles.length + forecastFiles.length).toBe(files.length);
     expect(files[0]).toBe('000001.xml');
-    expect(readFileSync(join(out, 'messages', files[0]!), 'utf8')).toContain(
-      `<mRID>${statuses[0].groupId}</mRID>`,
+    expect(texts[0]).toContain(`<mRID>${statuses[0].groupId}</mRID>`);
+
+    // A forecast per group and parameter at every 15-minute boundary the statuses passed,
+    // 96 intervals each from the issue time; one message per group and issue time, without
+    // state of charge (the draft has no kind for it).
+    const issueTimes = [...new Set(forecasts.map((f) => f.issuedAt))];
+    expect(issueTimes.length).toBeGreaterThanOrEqual(6);
+    expect(issueTimes.every((t) => t % 900_000 === 0)).toBe(true);
+    expect(forecasts).toHaveLength(issueTimes.length * 4 * 4);
+    for (const f of forecasts) {
+      expect(Object.keys(f)).toEqual(['groupId', 'parameter', 'method', 'issuedAt', 'intervalMs', 'points']);
+      expect(f.points).toHaveLength(96);
+      expect(f.points[0]).toMatchObject({ intervalNumber: 1, start: f.issuedAt });
+      for (const p of f.points) expect(p.p10 <= p.p50 && p.p50 <= p.p90).toBe(true);
+    }
+    expect(forecastFiles).toHaveLength(issueTimes.length * 4);
+    const accuracy = JSON.parse(readFileSync(join(out, 'forecast-accuracy.json'), 'utf8'));
+    expect(accuracy.overall.length).toBeGreaterThan(0);
+    expect(accuracy.overall[0]).toEqual(
+      expect.objectContaining({
+        n: expect.any(Number),
+        mae: expect.any(Number),
+        coverage: expect.any(Number),
+      }),
     );
-    const result = xmllint(files.map((file) => join(out, 'messages', file)));
-    expect(result.output).not.toMatch(/fails to validate|error/);
-    expect(result.code).toBe(0);
+
+    const statusResult = xmllint(statusFiles.map((file) => join(out, 'messages', file)));
+    expect(statusResult.output).not.toMatch(/fails to validate|error/);
+    expect(statusResult.code).toBe(0);
+    const forecastResult = xmllint(
+      forecastFiles.map((file) => join(out, 'messages', file)),
+      XSD.forecastsEvent,
+    );
+    expect(forecastResult.output).not.toMatch(/fails to validate|error/);
+    expect(forecastResult.code).toBe(0);
+
+    // Driven by event time only: a second replay gives the same forecasts and accuracy, byte for byte.
+    const again = join(dir, 'again');
+    expect(derstream(['replay', '--telemetry', telemetry, '--groups', groups, '--out', again]).status).toBe(
+      0,
+    );
+    for (const file of ['forecasts.ndjson', 'forecast-accuracy.json']) {
+      expect(readFileSync(join(again, file))).toEqual(readFileSync(join(out, file)));
+    }
   });
 
   it('dead-letters every kind of bad line with its reason, line number and raw text, and keeps going', () => {

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../pipelines/errors';
 import { durationSetting } from '../../pipelines/config/settings';
 import { defaultSemantics, StatusSemantics } from '../../pipelines/statusEngine';
+import { parseForecastConfig } from '../../pipelines/forecast/forecastConfig';
 import { replay, ReplayOptions } from '../replay';
 
 /**
@@ -27,6 +28,8 @@ export function parseReplayOptions(values: Record<string, string | undefined>): 
     groups: values.groups!,
     out: values.out!,
     semantics,
+    // Forecast settings come from the environment, as for `derstream run`.
+    forecasts: parseForecastConfig(process.env, windowMs),
     xml: values.xml === 'true',
   };
 }
@@ -37,6 +40,6 @@ export async function replayCommand(options: ReplayOptions, log: (line: string) 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   log(
     `replay: ${summary.lines} lines, ${summary.valid} valid, ${summary.invalid} dead-lettered, ${summary.late} late, ` +
-      `${summary.statuses} status versions in ${seconds.toFixed(2)} s (${Math.round(summary.lines / seconds)} lines/s) → ${options.out}`,
+      `${summary.statuses} status versions, ${summary.forecasts} forecasts in ${seconds.toFixed(2)} s (${Math.round(summary.lines / seconds)} lines/s) → ${options.out}`,
   );
 }

@@ -8,7 +8,13 @@ import {
   telemetrySchema,
   valueSubject,
 } from '../../pipelines/io/registry/telemetrySchemas';
-import { createFleet, fleetReadings, seededRandom } from '../../benchmarks/simulator/fleet';
+import {
+  createFleet,
+  DEVICE_KINDS,
+  DeviceKind,
+  fleetReadings,
+  seededRandom,
+} from '../../benchmarks/simulator/fleet';
 import { writeGroupsFile, writeReadingsFile } from '../../benchmarks/simulator/fleetFiles';
 import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
 import { DerstreamConfig } from '../config';
@@ -34,6 +40,8 @@ export interface SimulateOptions {
   lateShare: number;
   duplicateShare: number;
   schemaVersion: TelemetrySchemaVersion;
+  /** Device kinds to simulate (default all). */
+  kinds?: DeviceKind[];
 }
 
 export function parseSimulateOptions(values: Record<string, string | undefined>): SimulateOptions {
@@ -60,7 +68,12 @@ export function parseSimulateOptions(values: Record<string, string | undefined>)
     throw new ConfigError('--start', `"${values.start}" is not an ISO date-time`);
   const schemaVersion = Number(values['schema-version'] ?? 1);
   if (schemaVersion !== 1 && schemaVersion !== 2) throw new ConfigError('--schema-version', 'must be 1 or 2');
+  const kinds = values.kinds?.split(',').map((kind) => kind.trim());
+  const unknown = kinds?.find((kind) => !DEVICE_KINDS.includes(kind as DeviceKind));
+  if (unknown !== undefined || kinds?.length === 0)
+    throw new ConfigError('--kinds', `"${values.kinds}" must list kinds from ${DEVICE_KINDS.join(', ')}`);
   return {
+    kinds: kinds as DeviceKind[] | undefined,
     devices: Math.round(positive('devices', 1000)),
     groups: Math.round(positive('groups', 50)),
     seed: Math.round(positive('seed', 1)),
@@ -88,6 +101,7 @@ export async function simulate(
     groups: options.groups,
     seed: options.seed,
     intervalMs: options.rate ? (options.devices / options.rate) * 1000 : undefined,
+    kinds: options.kinds,
   });
   if (options.groupsOut) {
     await writeGroupsFile(options.groupsOut, fleet);
