@@ -5,6 +5,7 @@ import { KafkaConfig, parseKafkaConfig } from '../pipelines/io/kafka/kafkaConfig
 import { RegistryConfig, parseRegistryConfig } from '../pipelines/io/registry/registryConfig';
 import { ConfigError } from '../pipelines/errors';
 import { HttpConfig, parseHttpConfig } from '../pipelines/io/http/httpConfig';
+import { ForecastSettings, parseForecastConfig } from '../pipelines/forecast/forecastConfig';
 import { Topics, prefixedTopics } from './topics';
 
 /**
@@ -17,6 +18,8 @@ export interface DerstreamConfig {
   registry: RegistryConfig;
   clickhouse: ClickhouseConfig;
   semantics: LiveSemantics;
+  /** Forecast schedule and horizon (pipelines/forecast/forecastConfig.ts). */
+  forecasts: ForecastSettings;
   /** The HTTP side of `derstream run` (pipelines/io/http/httpConfig.ts). */
   http: HttpConfig;
   /** Every topic, named with `DERSTREAM_TOPIC_PREFIX` (empty by default) in front. */
@@ -31,16 +34,26 @@ export interface DerstreamConfig {
    * `DERSTREAM_IEC_BATCH_BYTES` (unset: one message per status) puts all groups of a
    * window in messages of at most that many bytes. `DERSTREAM_IEC_MAX_REQUEST_BYTES`
    * (4 MiB) refuses larger requests on `dms.requests` and `POST /iec` unread.
+   * `DERSTREAM_IEC_STATE_OF_CHARGE_KIND` (unset) is the DERParameterKind state-of-charge
+   * forecasts are written with; unset leaves them out, as the draft schema has none.
    */
-  iec: { source: string; compressed: boolean; batch?: { maxBytes: number }; maxRequestBytes: number };
+  iec: {
+    source: string;
+    compressed: boolean;
+    batch?: { maxBytes: number };
+    maxRequestBytes: number;
+    stateOfChargeKind?: string;
+  };
 }
 
 export function loadConfig(env: Env = process.env): DerstreamConfig {
+  const semantics = parseSemanticsConfig(env);
   return {
     kafka: parseKafkaConfig(env),
     registry: parseRegistryConfig(env),
     clickhouse: parseClickhouseConfig(env),
-    semantics: parseSemanticsConfig(env),
+    semantics,
+    forecasts: parseForecastConfig(env, semantics.windowMs),
     http: parseHttpConfig(env),
     topics: prefixedTopics(topicPrefix(env)),
     consumerGroup: stringSetting(env, 'DERSTREAM_CONSUMER_GROUP', 'derstream'),
@@ -53,6 +66,7 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
           ? undefined
           : { maxBytes: integerSetting(env, 'DERSTREAM_IEC_BATCH_BYTES', 0, 4096, 64 << 20) },
       maxRequestBytes: integerSetting(env, 'DERSTREAM_IEC_MAX_REQUEST_BYTES', 4 << 20, 1024, 64 << 20),
+      stateOfChargeKind: stringSetting(env, 'DERSTREAM_IEC_STATE_OF_CHARGE_KIND', '') || undefined,
     },
   };
 }

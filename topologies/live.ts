@@ -6,6 +6,10 @@ import { startHttpServer } from '../pipelines/io/http/httpServer';
 import { PipelineMetrics } from '../pipelines/io/http/pipelineMetrics';
 import { ReadinessCheck } from '../pipelines/io/http/readiness';
 import { liveApiSource } from './liveApiSource';
+import { AccuracyAccumulator, ForecastError } from '../pipelines/forecast/forecastAccuracy';
+import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
+import { IssuedForecast } from '../pipelines/forecast/issuedForecast';
+import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import { validateReading } from '../pipelines/decode/validateReading';
 import { DerstreamError, messageOf } from '../pipelines/errors';
@@ -23,6 +27,7 @@ import {
   iecStatusRecord,
   rejectedRecord,
   SourcePosition,
+  iecForecastRecord,
   statusRecord,
 } from '../pipelines/io/kafka/outputRecords';
 import { statusEvents } from '../pipelines/translate/statusEvents';
@@ -56,6 +61,7 @@ export interface LiveCounts {
   invalid: number;
   late: number;
   statuses: number;
+  forecasts: number;
 }
 
 /**
@@ -95,11 +101,52 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   log(`groups: ${membership.groupIds().length} groups from ${topics.groups.name}`);
 
   const engine = new StatusEngine(semantics, membership);
+  const forecaster = new ForecastEngine(config.forecasts, semantics);
+  const accuracy = new AccuracyAccumulator();
+  const forecastOptions = {
+    source: config.iec.source,
+    compressed: config.iec.compressed,
+    batch: config.iec.batch,
+    stateOfChargeKind: config.iec.stateOfChargeKind,
+  };
+  /** Feeds statuses to the forecaster and takes what the watermark lets it issue and score. */
+  const forecastStep = (statuses: readonly GroupStatus[], watermark: number) => {
+    const issued: IssuedForecast[] = [];
+    const errors: ForecastError[] = [];
+    for (const status of statuses) forecaster.status(status);
+    if (!Number.isFinite(watermark)) return { issued, errors };
+    for (const output of forecaster.advance(watermark)) {
+      if (output.kind === 'forecasts') {
+        for (let i = 0; i < output.batch.size; i++) issued.push(output.batch.forecast(i));
+      } else {
+        accuracy.addBatch(output.batch);
+        for (let i = 0; i < output.batch.size; i++) errors.push(output.batch.record(i));
+      }
+    }
+    return { issued, errors };
+  };
+  // A restart rebuilds the forecaster from the statuses already stored (a season and a
+  // horizon of them, which is all it remembers), issuing again only what was not issued.
+  const warmUp = await sink.forecastWarmUp(config.forecasts);
+  for (const [i, status] of warmUp.statuses.entries()) {
+    const next = warmUp.statuses[i + 1];
+    forecaster.status(status);
+    if (next === undefined || next.windowEnd !== status.windowEnd) {
+      for (const output of forecaster.advance(status.windowEnd)) {
+        if (output.kind === 'errors') accuracy.addBatch(output.batch);
+      }
+    }
+  }
+  if (warmUp.statuses.length > 0) {
+    log(
+      `forecasts: rebuilt from ${warmUp.statuses.length} stored statuses up to ${new Date(warmUp.statuses.at(-1)!.windowEnd).toISOString()}`,
+    );
+  }
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const iecPorts: IecRequestPorts = {
     statuses: (query) => sink.statuses(query),
-    forecasts: () => Promise.resolve([]),
+    forecasts: ({ groupIds, parameters }) => sink.latestForecasts({ groupIds, parameters }),
     latestVersion: (groupId) => membership.latestVersion(groupId),
     groupIds: () => membership.groupIds(),
     applyGroupVersions: async (versions: GroupVersion[]) => {
@@ -180,7 +227,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   ];
   const http = await startHttpServer({
     config: config.http,
-    source: liveApiSource(sink, catalog, statusVersions),
+    source: liveApiSource(sink, catalog, statusVersions, accuracy),
     readiness,
     metrics,
     iec: async (body) => ({
@@ -200,7 +247,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   await consumer.connect();
   await consumer.subscribe({ topic: topics.telemetry.name, fromBeginning: true });
 
-  const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0 };
+  const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };
   const commits = new CommitTracker();
   // Batches and ticks take turns: the engine and the commit bookkeeping are not shared across awaits.
   let turn: Promise<unknown> = Promise.resolve();
@@ -220,10 +267,21 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const retry = { log, signal: options.signal };
     await retryUntilDone('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows), retry);
     await retryUntilDone('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now), retry);
+    const { issued, errors } = forecastStep(statuses, engine.watermark);
+    if (issued.length > 0)
+      await retryUntilDone('writing forecasts to ClickHouse', () => sink.writeForecasts(issued), retry);
+    if (errors.length > 0)
+      await retryUntilDone(
+        'writing forecast errors to ClickHouse',
+        () => sink.writeForecastErrors(errors),
+        retry,
+      );
     const events = statusEvents(statuses, { ...config.iec, timestamp: () => now });
+    const forecastMessages = forecastEvents(issued, { ...forecastOptions, timestamp: () => now });
     const topicMessages = [
       { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
       { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
+      { topic: topics.dmsForecasts.name, messages: forecastMessages.map(iecForecastRecord) },
       { topic: topics.deadLetter.name, messages: rejected },
       { topic: topics.late.name, messages: late },
     ].filter((t) => t.messages.length > 0);
@@ -235,6 +293,13 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       );
     }
     counts.statuses += statuses.length;
+    counts.forecasts += issued.length;
+    if (errors.length > 0) {
+      for (const figures of accuracy.summary().overall) {
+        if (figures.skill !== null)
+          metrics.forecastSkill.set({ parameter: figures.parameter, method: figures.method }, figures.skill);
+      }
+    }
     for (const status of statuses) {
       metrics.statusesEmitted.inc({ verb: status.version === 1 ? 'created' : 'changed' });
       metrics.observePublished(status.windowEnd);

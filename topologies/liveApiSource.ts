@@ -3,6 +3,7 @@ import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import { ClickhouseSink } from '../pipelines/io/clickhouse/clickhouseSink';
 import { ApiSource } from '../pipelines/io/http/apiSource';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
+import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
 
 /**
  * The JSON API's reads for `derstream run`: groups from the membership the pipeline
@@ -13,6 +14,7 @@ export function liveApiSource(
   sink: ClickhouseSink,
   catalog: GroupCatalog,
   statusVersions: Subject<GroupStatus>,
+  accuracy: AccuracyAccumulator,
 ): ApiSource {
   return {
     groups: (filter, offset, limit) => catalog.groups(filter, offset, limit),
@@ -23,7 +25,13 @@ export function liveApiSource(
     statusHistory: (groupId, from, to) => sink.statuses({ groupIds: [groupId], from, to: to - 1 }),
     latestForecast: async (groupId, parameter) =>
       (await sink.latestForecasts({ groupIds: [groupId], parameters: [parameter] }))[0],
-    accuracy: () => Promise.resolve([]),
+    // Since this process started (and rebuilt its forecaster): the series and the fleet's figures.
+    accuracy: (groupId) => {
+      const summary = accuracy.summary();
+      return Promise.resolve(
+        groupId === undefined ? summary.overall : summary.series.filter((s) => s.groupId === groupId),
+      );
+    },
     statusVersions,
   };
 }

@@ -15,6 +15,7 @@ import { LiveCounts, runLive } from '../../topologies/live';
 import {
   BILLION_LAUGHS,
   EXTERNAL_ENTITY,
+  forecastQuery,
   groupQuery,
   groupsRequest,
   operationSet,
@@ -337,5 +338,61 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     expect(huge.status).toBe(413);
     const after = await post(groupQuery([`http-${tag}`], { messageId: 'http-5' }));
     expect(textsOf(after.xml, 'mRID')).toEqual([`http-${tag}`, 'dev-z']);
+  });
+
+  it('pushes CreatedDERGroupForecasts on dms.DERGroupForecasts and answers forecast queries from ClickHouse', async () => {
+    await until(() => (counts.at(-1)?.forecasts ?? 0) > 0, 'forecasts');
+    const [kept] = fleet.groups.map((g) => g.mRID) as [string];
+    const pushed: { key: string; issuedAt: string; xml: string }[] = [];
+    const consumer = kafka.consumer({ groupId: `test-${tag}-forecasts` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.topics.dmsForecasts.name, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        pushed.push({
+          key: message.key!.toString(),
+          issuedAt: String(message.headers![HEADERS.issuedAt]),
+          xml: message.value!.toString(),
+        });
+      },
+    });
+    await until(() => pushed.length > 0, 'pushed forecasts');
+    await consumer.disconnect();
+    expect(
+      xmllintTexts(
+        pushed.map((p) => p.xml),
+        XSD.forecastsEvent,
+      ),
+    ).toMatchObject({ code: 0 });
+    for (const { key, issuedAt, xml } of pushed) {
+      expect(textOf(xml, 'predictionCreationDate')).toBe(new Date(Number(issuedAt)).toISOString());
+      expect(xml).toContain(`<mRID>${key}</mRID>`);
+    }
+
+    const issuedAt = Math.max(...pushed.map((p) => Number(p.issuedAt)));
+    const reply = await ask(
+      forecastQuery([kept], {
+        messageId: 'forecast-1',
+        startTime: iso(issuedAt + 900_000),
+        numberOfIntervals: 4,
+      }),
+      'forecast-1',
+    );
+    expect(xmllintTexts([reply.xml], XSD.forecastQueries)).toMatchObject({ code: 0 });
+    expect(textOf(reply.xml, 'Result')).toBe('OK');
+    expect(textsOf(reply.xml, 'intervalNumber')).toEqual([
+      '2',
+      '3',
+      '4',
+      '5',
+      '2',
+      '3',
+      '4',
+      '5',
+      '2',
+      '3',
+      '4',
+      '5',
+    ]);
   });
 });

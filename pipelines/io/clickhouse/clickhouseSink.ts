@@ -1,6 +1,7 @@
 import { GroupStatus } from '../../aggregate/groupStatus';
 import { ForecastError } from '../../forecast/forecastAccuracy';
 import { IssuedForecast } from '../../forecast/issuedForecast';
+import { ForecastSettings } from '../../forecast/forecastConfig';
 import { TelemetryReading } from '../../telemetryReading';
 import { ClickhouseExecutor } from './clickhouseExecutor';
 
@@ -186,6 +187,33 @@ export class ClickhouseSink {
         p90,
       })),
     }));
+  }
+
+  /**
+   * What a restarted forecaster is fed again: the stored statuses (latest version per
+   * window, by window then group) of the `days` before the newest issued forecast, up to
+   * that issue time. Statuses after it are emitted again by the restarted pipeline, or,
+   * if their readings were committed, are a gap the forecaster steps over.
+   */
+  async forecastWarmUp(
+    settings: Pick<ForecastSettings, 'seasonMs'>,
+    days = 3,
+  ): Promise<{ statuses: GroupStatus[] }> {
+    const [last] = await this.clickhouse.query<{ issuedAt: number | null }>(
+      `SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(issued_at))) AS issuedAt FROM group_forecasts`,
+    );
+    const issuedAt =
+      last?.issuedAt === null || last?.issuedAt === undefined ? undefined : Number(last.issuedAt);
+    if (issuedAt === undefined) return { statuses: [] };
+    const statuses = await this.statuses({
+      groupIds: [],
+      from: issuedAt - days * settings.seasonMs,
+      to: issuedAt,
+    });
+    statuses.sort(
+      (a, b) => a.windowEnd - b.windowEnd || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0),
+    );
+    return { statuses };
   }
 }
 

@@ -1,5 +1,6 @@
 import { IHeaders, Message } from 'kafkajs';
 import { GroupStatus, toCanonicalJson } from '../../aggregate/groupStatus';
+import { ForecastEvent } from '../../translate/forecastEvents';
 import { StatusEvent } from '../../translate/statusEvents';
 
 /** The headers derstream puts on what it writes to Kafka. */
@@ -11,6 +12,7 @@ export const HEADERS = {
   windowEnd: 'derstream-window-end',
   verb: 'derstream-verb',
   messageId: 'derstream-message-id',
+  issuedAt: 'derstream-issued-at',
 } as const;
 
 /** Where a rejected record came from. */
@@ -63,5 +65,14 @@ export function iecStatusRecord(event: StatusEvent): Message {
     key: event.key,
     value: event.xml,
     headers: { [HEADERS.windowEnd]: String(event.windowEnd), [HEADERS.messageId]: event.messageId },
+  };
+}
+
+/** A `CreatedDERGroupForecasts` event for the DMS: key = group mRID, the issue time in a header. */
+export function iecForecastRecord(event: ForecastEvent): Message {
+  return {
+    key: event.key,
+    value: event.xml,
+    headers: { [HEADERS.issuedAt]: String(event.issuedAt), [HEADERS.messageId]: event.messageId },
   };
 }

@@ -1,16 +1,16 @@
 /**
  * How long forecasting a large fleet takes, in CPU time: 10,000 groups × 4 parameters
  * × 96 intervals issued at one time, and the scoring of one interval. A script to run
- * by hand (`npx tsx test/pipelines/forecast/issueTiming.ts [groups]`), not a test:
+ * by hand (`npx tsx benchmarks/forecast/issueCost.ts [groups]`), not a test:
  * timings depend on the machine.
  */
-import { seededRandom } from '../../../benchmarks/simulator/fleet';
-import { GroupStatus } from '../../../pipelines/aggregate/groupStatus';
-import { ErrorBatch } from '../../../pipelines/forecast/forecastAccuracy';
-import { defaultForecastSettings } from '../../../pipelines/forecast/forecastConfig';
-import { forecastPlan } from '../../../pipelines/forecast/forecastPlan';
-import { GroupForecaster } from '../../../pipelines/forecast/groupForecaster';
-import { ForecastBatch } from '../../../pipelines/forecast/issuedForecast';
+import { seededRandom } from '../simulator/fleet';
+import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
+import { ErrorBatch } from '../../pipelines/forecast/forecastAccuracy';
+import { defaultForecastSettings } from '../../pipelines/forecast/forecastConfig';
+import { forecastPlan } from '../../pipelines/forecast/forecastPlan';
+import { GroupForecaster } from '../../pipelines/forecast/groupForecaster';
+import { ForecastBatch } from '../../pipelines/forecast/issuedForecast';
 
 const groups = Number(process.argv[2] ?? 10_000);
 const settings = defaultForecastSettings();
