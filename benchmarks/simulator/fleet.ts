@@ -164,12 +164,32 @@ function cloudCover(ts: number, character: number): number {
   return Math.min(1, Math.max(0, cover));
 }
 
-/** Battery state of charge over the day: 20 % at dawn, full by mid-afternoon, drained by night. */
-function batterySoc(hour: number): number {
-  if (hour < 10) return 20;
-  if (hour < 15) return 20 + ((hour - 10) / 5) * 75;
-  if (hour < 17) return 95;
-  if (hour < 22) return 95 - ((hour - 17) / 5) * 75;
+/**
+ * How full a battery gets on the day of `ts`, 0.6..1: a home battery charges from the PV
+ * surplus, so sunnier days fill it more. Fixed per day and device (a hash, not a PRNG
+ * stream), so any instant can be computed on its own.
+ */
+function dailyFill(ts: number, character: number): number {
+  const day = Math.floor(ts / (24 * HOUR_MS));
+  const x = Math.sin(day * 12.9898 + character * 78.233) * 43758.5453;
+  return 0.6 + 0.4 * (x - Math.floor(x));
+}
+
+/**
+ * Battery state of charge over the day: 20 % at dawn, charged by `fill` × 75 points from
+ * about 10:00 to 15:00 (start shifted ±30 min per device), held, drained back to 20 % from
+ * 17:00 to 22:00.
+ */
+function batterySoc(hour: number, fill: number, shift: number): number {
+  const peak = 20 + 75 * fill;
+  const charge = hour - (10 + shift);
+  if (charge < 0) return hour < 17 ? 20 : batterySocEvening(hour, peak);
+  if (charge < 5) return 20 + (charge / 5) * (peak - 20);
+  return hour < 17 ? peak : batterySocEvening(hour, peak);
+}
+
+function batterySocEvening(hour: number, peak: number): number {
+  if (hour < 22) return peak - ((hour - 17) / 5) * (peak - 20);
   return 20;
 }
 
@@ -194,13 +214,16 @@ export function readingAt(device: SimDevice, ts: number): TelemetryReading {
       };
     }
     case 'battery': {
-      const soc = batterySoc(hour);
-      const charging = hour >= 10 && hour < 15;
+      const fill = dailyFill(ts, device.character);
+      const shift = device.character - 0.5;
+      const soc = batterySoc(hour, fill, shift);
+      const charging = hour >= 10 + shift && hour < 15 + shift;
       const discharging = hour >= 17 && hour < 22;
+      // Energy over 5 hours: fill × 75 % of the capacity in, the same out in the evening.
       const power = charging
-        ? -((0.75 * device.ratedEnergy!) / 5)
+        ? -((0.75 * fill * device.ratedEnergy!) / 5)
         : discharging
-          ? (0.75 * device.ratedEnergy!) / 5
+          ? (0.75 * fill * device.ratedEnergy!) / 5
           : 0;
       return {
         ...base,

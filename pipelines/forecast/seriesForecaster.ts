@@ -52,7 +52,8 @@ export class SeriesForecaster {
     };
     this.forecasters = FORECAST_METHODS.map((method) => byMethod[method]);
     this.bands = FORECAST_METHODS.map(() => new ErrorBands(grid, errorWindow, arena));
-    this.selection = new MethodSelection(FORECAST_METHODS.length, errorWindow / 2, arena);
+    // Half a season: recent enough to follow a change within a day.
+    this.selection = new MethodSelection(FORECAST_METHODS.length, seasonLength / 2, arena);
     let size = 0;
     for (const forecaster of this.forecasters) {
       this.frozenAt.push(size);

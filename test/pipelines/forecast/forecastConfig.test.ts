@@ -12,7 +12,7 @@ describe('parseForecastConfig', () => {
       intervalMs: 900_000,
       horizon: 96,
       seasonMs: 86_400_000,
-      errorWindow: 96,
+      errorWindow: 288,
       parameters: ['activePower', 'maxActivePower', 'minActivePower', 'stateOfCharge'],
     });
   });
