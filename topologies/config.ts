@@ -1,4 +1,5 @@
-import { booleanSetting, Env, integerSetting, stringSetting } from '../pipelines/config/settings';
+import { booleanSetting, Env, integerSetting, stringSetting, urlSetting } from '../pipelines/config/settings';
+import { IEC_DRAFT_NAMESPACE_BASE, IecNamespaces, iecNamespaces } from '../pipelines/translate/iecNamespaces';
 import { LiveSemantics, parseSemanticsConfig } from '../pipelines/config/semanticsConfig';
 import { ClickhouseConfig, parseClickhouseConfig } from '../pipelines/io/clickhouse/clickhouseConfig';
 import { KafkaConfig, parseKafkaConfig } from '../pipelines/io/kafka/kafkaConfig';
@@ -36,6 +37,9 @@ export interface DerstreamConfig {
    * (4 MiB) refuses larger requests on `dms.requests` and `POST /iec` unread.
    * `DERSTREAM_IEC_STATE_OF_CHARGE_KIND` (unset) is the DERParameterKind state-of-charge
    * forecasts are written with; unset leaves them out, as the draft schema has none.
+   * `DERSTREAM_IEC_NAMESPACE_BASE` (`http://iec.ch/TC57/2017/`, the draft's) is put
+   * before `DERGroupStatuses#`, `DERGroupStatusesMessage`, `DERGroupForecasts#`, ... to
+   * name the namespaces of what is published, for a DMS on another edition of the profiles.
    */
   iec: {
     source: string;
@@ -43,6 +47,8 @@ export interface DerstreamConfig {
     batch?: { maxBytes: number };
     maxRequestBytes: number;
     stateOfChargeKind?: string;
+    /** Namespaces of the profiles and messages derstream publishes. */
+    namespaces: IecNamespaces;
   };
 }
 
@@ -67,6 +73,10 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
           : { maxBytes: integerSetting(env, 'DERSTREAM_IEC_BATCH_BYTES', 0, 4096, 64 << 20) },
       maxRequestBytes: integerSetting(env, 'DERSTREAM_IEC_MAX_REQUEST_BYTES', 4 << 20, 1024, 64 << 20),
       stateOfChargeKind: stringSetting(env, 'DERSTREAM_IEC_STATE_OF_CHARGE_KIND', '') || undefined,
+      namespaces: iecNamespaces(
+        urlSetting(env, 'DERSTREAM_IEC_NAMESPACE_BASE', IEC_DRAFT_NAMESPACE_BASE, ['http:', 'https:', 'urn:'])
+          .href,
+      ),
     },
   };
 }

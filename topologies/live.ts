@@ -108,6 +108,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     compressed: config.iec.compressed,
     batch: config.iec.batch,
     stateOfChargeKind: config.iec.stateOfChargeKind,
+    ...config.iec.namespaces.forecasts,
   };
   /** Feeds statuses to the forecaster and takes what the watermark lets it issue and score. */
   const forecastStep = (statuses: readonly GroupStatus[], watermark: number) => {
@@ -276,7 +277,11 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         () => sink.writeForecastErrors(errors),
         retry,
       );
-    const events = statusEvents(statuses, { ...config.iec, timestamp: () => now });
+    const events = statusEvents(statuses, {
+      ...config.iec,
+      ...config.iec.namespaces.statuses,
+      timestamp: () => now,
+    });
     const forecastMessages = forecastEvents(issued, { ...forecastOptions, timestamp: () => now });
     const topicMessages = [
       { topic: topics.statuses.name, messages: statuses.map(statusRecord) },

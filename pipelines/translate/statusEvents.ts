@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GroupStatus, toCanonicalJson } from '../aggregate/groupStatus';
-import { toChangedDerGroupStatuses } from './derGroupStatuses';
+import { DerGroupStatusesOptions, toChangedDerGroupStatuses } from './derGroupStatuses';
 
 /** One `ChangedDERGroupStatuses` message, ready for `dms.DERGroupStatuses` or a file. */
 export interface StatusEvent {
@@ -14,12 +14,11 @@ export interface StatusEvent {
   xml: string;
 }
 
-export interface StatusEventOptions {
+export interface StatusEventOptions extends DerGroupStatusesOptions {
   /** Header Source. */
   source: string;
   /** Header Timestamp for a status (live: the wall clock; replay: the window end, so files are deterministic). */
   timestamp: (status: GroupStatus) => number;
-  compressed?: boolean;
   /**
    * Put all statuses of one window in one message, split so that no message is longer
    * than `maxBytes` (a single group's status is never split, so it alone may exceed it).
@@ -75,7 +74,7 @@ function event(statuses: GroupStatus[], options: StatusEventOptions): StatusEven
     xml: toChangedDerGroupStatuses(
       statuses,
       { messageId, timestamp: options.timestamp(first), source: options.source },
-      { compressed: options.compressed },
+      options,
     ),
   };
 }

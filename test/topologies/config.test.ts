@@ -1,0 +1,65 @@
+import { statusEvents } from '../../pipelines/translate/statusEvents';
+import { loadConfig } from '../../topologies/config';
+
+describe('loadConfig: the IEC settings', () => {
+  it('defaults to the draft namespaces, 4 MiB requests, and no state-of-charge kind', () => {
+    const { iec } = loadConfig({});
+    expect(iec).toMatchObject({
+      maxRequestBytes: 4 * 1024 * 1024,
+      stateOfChargeKind: undefined,
+      namespaces: {
+        statuses: {
+          profileNamespace: 'http://iec.ch/TC57/2017/DERGroupStatuses#',
+          messageNamespace: 'http://iec.ch/TC57/2017/DERGroupStatusesMessage',
+        },
+        forecasts: { profileNamespace: 'http://iec.ch/TC57/2017/DERGroupForecasts#' },
+      },
+    });
+  });
+
+  it('names the published namespaces from DERSTREAM_IEC_NAMESPACE_BASE', () => {
+    const { iec } = loadConfig({
+      DERSTREAM_IEC_NAMESPACE_BASE: 'http://iec.ch/TC57/2020/',
+      DERSTREAM_IEC_STATE_OF_CHARGE_KIND: 'stateOfCharge',
+    });
+    expect(iec.stateOfChargeKind).toBe('stateOfCharge');
+    const [event] = statusEvents(
+      [
+        {
+          groupId: 'g',
+          windowStart: 0,
+          windowEnd: 60_000,
+          version: 1,
+          members: 1,
+          reporting: 1,
+          fresh: 1,
+          stale: 0,
+          silent: 0,
+          connected: 1,
+          activePower: 1,
+          reactivePower: null,
+          maxActivePower: null,
+          minActivePower: null,
+          headroomUp: null,
+          headroomDown: null,
+          stateOfCharge: null,
+          storedEnergy: null,
+          voltageMin: null,
+          voltageMax: null,
+        },
+      ],
+      { source: 'x', timestamp: () => 0, ...iec.namespaces.statuses },
+    );
+    expect(event!.xml).toContain('xmlns:m="http://iec.ch/TC57/2020/DERGroupStatusesMessage"');
+    expect(event!.xml).toContain('<DERGroupStatuses xmlns="http://iec.ch/TC57/2020/DERGroupStatuses#">');
+  });
+
+  it('refuses a namespace base that is not a URL, and a request limit below 1 KiB, naming the setting', () => {
+    expect(() => loadConfig({ DERSTREAM_IEC_NAMESPACE_BASE: 'not a url' })).toThrow(
+      /^DERSTREAM_IEC_NAMESPACE_BASE: /,
+    );
+    expect(() => loadConfig({ DERSTREAM_IEC_MAX_REQUEST_BYTES: '10' })).toThrow(
+      /^DERSTREAM_IEC_MAX_REQUEST_BYTES: /,
+    );
+  });
+});
