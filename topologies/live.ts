@@ -90,11 +90,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const sink = new ClickhouseSink(clickhouse);
 
   const membership = new MembershipState();
-  const catalog = new GroupCatalog();
-  const applyVersion = (version: GroupVersion) => {
-    membership.apply(version);
-    catalog.apply(version);
-  };
+  const catalog = new GroupCatalog(membership);
+  const applyVersion = (version: GroupVersion) => membership.apply(version);
   const groupsConsumer = await followMembership(kafka, topics.groups.name, applyVersion, (error, position) =>
     log(`groups: skipped ${position}: ${error.message}`),
   );

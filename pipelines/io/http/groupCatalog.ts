@@ -1,35 +1,27 @@
 import { GroupVersion } from '../../membership/groupVersion';
+import { MembershipState } from '../../membership/membershipState';
 import { ApiSource, GroupFilter, GroupSummary, Page } from './apiSource';
 
 /**
- * The group half of an {@link ApiSource}, in memory: fed the same versions as the
- * pipeline's MembershipState (from `der.groups` or a groups file), it answers the
- * group list and each group's history. MembershipState answers "which version holds
- * for a window" and keeps no history a reader may walk; this keeps it.
+ * The group half of an {@link ApiSource}, read from the pipeline's own MembershipState
+ * (fed from `der.groups`, a groups file or IEC requests): the group list and each
+ * group's history.
  *
  * "Now" is the wall clock: a group is listed from its first `effectiveFrom` that has
  * passed until a deletion that has.
  */
 export class GroupCatalog implements Pick<ApiSource, 'groups' | 'groupHistory'> {
-  private readonly histories = new Map<string, GroupVersion[]>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Same rule as MembershipState.apply: one version per (groupId, effectiveFrom), the last one wins. */
-  apply(version: GroupVersion): void {
-    const history = this.histories.get(version.groupId) ?? [];
-    const kept = history.filter((v) => v.effectiveFrom !== version.effectiveFrom);
-    kept.push(version);
-    kept.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
-    this.histories.set(version.groupId, kept);
-  }
+  constructor(
+    private readonly membership: Pick<MembershipState, 'groupIds' | 'history'>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async groups(filter: GroupFilter, offset: number, limit: number): Promise<Page<GroupSummary>> {
     const now = this.now();
     const text = filter.text?.toLowerCase();
     const matches: GroupSummary[] = [];
-    for (const groupId of [...this.histories.keys()].sort()) {
-      const current = inForce(this.histories.get(groupId)!, now);
+    for (const groupId of this.membership.groupIds()) {
+      const current = inForce(this.membership.history(groupId), now);
       if (current === undefined) continue;
       if (
         text !== undefined &&
@@ -52,7 +44,7 @@ export class GroupCatalog implements Pick<ApiSource, 'groups' | 'groupHistory'> 
   }
 
   async groupHistory(groupId: string): Promise<readonly GroupVersion[]> {
-    return this.histories.get(groupId) ?? [];
+    return this.membership.history(groupId);
   }
 }
 

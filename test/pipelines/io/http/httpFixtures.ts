@@ -115,13 +115,14 @@ export const GROUP_ACCURACY: SeriesAccuracy[] = [
 
 /** An ApiSource in memory over the groups and engine statuses above; `push` publishes a status version. */
 export class MemorySource implements ApiSource {
-  readonly catalog = new GroupCatalog(() => NOW);
+  readonly membership = new MembershipState();
+  readonly catalog = new GroupCatalog(this.membership, () => NOW);
   readonly published = new Subject<GroupStatus>();
   readonly statusVersions = this.published.asObservable();
   readonly statuses = engineStatuses();
 
   constructor() {
-    for (const version of GROUPS) this.catalog.apply(version);
+    for (const version of GROUPS) this.membership.apply(version);
   }
 
   groups: ApiSource['groups'] = (filter, offset, limit) => this.catalog.groups(filter, offset, limit);
