@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'avsc';
@@ -336,8 +337,27 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     }
     const huge = await post(`<a>${'x'.repeat(5 * 1024 * 1024)}</a>`);
     expect(huge.status).toBe(413);
-    const after = await post(groupQuery([`http-${tag}`], { messageId: 'http-5' }));
-    expect(textsOf(after.xml, 'mRID')).toEqual([`http-${tag}`, 'dev-z']);
+    const changed = await post(
+      groupsRequest('change', [{ mRID: `http-${tag}`, devices: ['dev-z', 'dev-w'] }], {
+        messageId: 'http-5',
+      }),
+    );
+    expect(xmllintTexts([changed.xml], XSD.groupsChange)).toMatchObject({ code: 0 });
+    expect(textOf(changed.xml, 'Result')).toBe('OK');
+    const ops = await post(
+      operationSet(
+        [
+          { operationId: 1, verb: 'create', groups: [{ mRID: `http-ops-${tag}`, devices: ['dev-v'] }] },
+          { operationId: 2, verb: 'delete', groups: [{ mRID: `http-${tag}` }] },
+        ],
+        { messageId: 'http-6', transactional: true },
+      ),
+    );
+    expect(xmllintTexts([ops.xml], XSD.operationSet)).toMatchObject({ code: 0 });
+    expect([textOf(ops.xml, 'Result'), textOf(ops.xml, 'CorrelationID')]).toEqual(['OK', 'http-6']);
+    const after = await post(groupQuery([`http-ops-${tag}`, `http-${tag}`], { messageId: 'http-7' }));
+    expect(textOf(after.xml, 'Result')).toBe('PARTIAL');
+    expect(textsOf(after.xml, 'mRID')).toEqual([`http-ops-${tag}`, 'dev-v']);
   });
 
   it('pushes CreatedDERGroupForecasts on dms.DERGroupForecasts and answers forecast queries from ClickHouse', async () => {
@@ -394,5 +414,20 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
       '4',
       '5',
     ]);
+    const overHttp = await fetch(`${httpUrl}/iec`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: forecastQuery([kept], {
+        messageId: 'forecast-2',
+        startTime: iso(issuedAt),
+        numberOfIntervals: 96,
+        compressReply: true,
+      }),
+    });
+    const compressed = await overHttp.text();
+    expect(xmllintTexts([compressed], XSD.forecastQueries)).toMatchObject({ code: 0 });
+    expect([textOf(compressed, 'Result'), textOf(compressed, 'CorrelationID')]).toEqual(['OK', 'forecast-2']);
+    const inner = gunzipSync(Buffer.from(textOf(compressed, 'Compressed')!, 'base64')).toString('utf8');
+    expect(textsOf(inner, 'intervalNumber')).toHaveLength(3 * 96);
   });
 });
