@@ -10,6 +10,9 @@ cd "$root"
 bash ops/install.sh
 # The IEC schema tests run Debian's xmllint (libxml2-utils) on real output.
 command -v xmllint >/dev/null || { apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
+# The dashboard's browser test drives Debian's chromium (playwright-core); /metrics is checked by promtool.
+bash ops/ensure-chromium.sh >/dev/null
+bash ops/ensure-promtool.sh >/dev/null
 started_here=0
 bash ops/stack.sh status >/dev/null 2>&1 || started_here=1
 cleanup() { if ((started_here)); then bash ops/stack.sh down; fi; }

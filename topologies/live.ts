@@ -240,7 +240,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
 
   const consumer: Consumer = kafka.consumer({
     groupId: options.consumerGroup,
-    maxBytesPerPartition: 4 << 20,
+    maxBytesPerPartition: config.kafka.fetchBytesPerPartition,
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    // kafkajs's default (3 s) must stay below a third of the session timeout.
+    heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
   });
   await consumer.connect();
   await consumer.subscribe({ topic: topics.telemetry.name, fromBeginning: true });
@@ -330,7 +333,45 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       partition,
       offset: String(offset),
     }));
-    if (offsets.length > 0) await consumer.commitOffsets(offsets);
+    // The commit carries how far statuses are out: a restart resumes from there (restore below).
+    const metadata = JSON.stringify({ emittedThrough: engine.emittedThrough });
+    if (offsets.length > 0) await consumer.commitOffsets(offsets.map((o) => ({ ...o, metadata })));
+  };
+
+  const judgedLate = new Set<string>();
+  const held = new Set<number>();
+  /**
+   * Newly assigned partitions resume where their committed offsets are: the engine gets
+   * back what it had then (StatusEngine.restore) from the telemetry and statuses in
+   * ClickHouse, and re-read records already judged late stay late.
+   */
+  const restore = async (partitions: number[]) => {
+    if (partitions.length === 0) return;
+    const admin = await connectAdmin(kafka, config.kafka);
+    const [fetched] = await admin
+      .fetchOffsets({ groupId: options.consumerGroup, topics: [topics.telemetry.name] })
+      .finally(() => admin.disconnect());
+    const committed = (fetched?.partitions ?? []).filter(
+      (p) => partitions.includes(p.partition) && BigInt(p.offset) >= 0n,
+    );
+    const through = Math.max(
+      ...committed.map((p) => {
+        const emitted = (JSON.parse(p.metadata || '{}') as { emittedThrough?: number | null }).emittedThrough;
+        return typeof emitted === 'number' ? emitted : -Infinity;
+      }),
+    );
+    if (!Number.isFinite(through)) return;
+    const { state, late } = await sink.restoreState(
+      committed.map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+      through,
+    );
+    engine.restore(state, Date.now());
+    for (const position of late) judgedLate.add(position);
+    const devices = state.partitions.reduce((n, p) => n + p.readings.length, 0);
+    log(
+      `run: resumed ${committed.length} partitions after ${new Date(through).toISOString()}: ` +
+        `${devices} devices' last readings, ${state.startedGroups.length} running groups`,
+    );
   };
 
   const statusesOf = (outputs: StatusOutput[]) =>
@@ -382,7 +423,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         continue;
       }
       const reading: TelemetryReading = result.reading;
-      const outputs = engine.reading(batch.partition, reading, now);
+      const outputs = judgedLate.delete(`${batch.partition}:${message.offset}`)
+        ? [{ kind: 'late' as const, partition: batch.partition, reading, watermark: engine.watermark }]
+        : engine.reading(batch.partition, reading, now);
       const wasLate = outputs.some((o) => o.kind === 'late');
       if (wasLate) {
         counts.late++;
@@ -423,9 +466,18 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     void serial(async () => {
       engine.assign(assigned, Date.now());
       for (let partition = 0; partition < topics.telemetry.partitions; partition++) {
-        if (!assigned.includes(partition)) commits.revoke(partition);
+        if (!assigned.includes(partition)) {
+          commits.revoke(partition);
+          held.delete(partition);
+        }
       }
-    });
+      const added = assigned.filter((partition) => !held.has(partition));
+      for (const partition of added) held.add(partition);
+      await retryUntilDone('resuming from the committed offsets', () => restore(added), {
+        log,
+        signal: options.signal,
+      });
+    }).catch((error: unknown) => log(`run: resuming failed: ${messageOf(error)}`));
   });
   await consumer.run({
     autoCommit: false,

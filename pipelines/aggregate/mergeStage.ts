@@ -55,6 +55,14 @@ export class MergeStage {
     return this.statusOf(groupId, windowEnd, snapshot);
   }
 
+  /**
+   * After a restart: these groups had a status in the last window emitted before it, so
+   * they keep getting one every window, as they would have without the restart.
+   */
+  restoreStarted(groupIds: Iterable<string>): void {
+    for (const groupId of groupIds) this.started.add(groupId);
+  }
+
   /** Does any group have a status running (so every window must be emitted)? */
   get hasStartedGroups(): boolean {
     return this.started.size > 0;

@@ -1,4 +1,5 @@
 import { GroupStatus } from '../../aggregate/groupStatus';
+import { RestoredState } from '../../statusEngine';
 import { ForecastError } from '../../forecast/forecastAccuracy';
 import { IssuedForecast } from '../../forecast/issuedForecast';
 import { ForecastSettings } from '../../forecast/forecastConfig';
@@ -214,6 +215,69 @@ export class ClickhouseSink {
       (a, b) => a.windowEnd - b.windowEnd || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0),
     );
     return { statuses };
+  }
+
+  /**
+   * What a restarted pipeline needs to go on where the committed offsets say it was
+   * (StatusEngine.restore): per partition, each device's latest valid reading before
+   * the committed offset; the groups with a status in the window `emittedThrough`; and
+   * the positions at or after the committed offsets already judged late, so a re-read
+   * record is judged as it was.
+   */
+  async restoreState(
+    committed: readonly { partition: number; offset: number }[],
+    emittedThrough: number,
+  ): Promise<{ state: RestoredState; late: Set<string> }> {
+    const params = {
+      parts: committed.map((c) => c.partition),
+      offsets: committed.map((c) => c.offset),
+      end: Number.isFinite(emittedThrough) ? emittedThrough : 0,
+    };
+    const before = `has({parts:Array(UInt16)}, source_partition)
+      AND source_offset < arrayElement({offsets:Array(Int64)}, indexOf({parts:Array(UInt16)}, source_partition))`;
+    const rows = await this.clickhouse.query<
+      { partition: number; lastTs: number } & Omit<TelemetryReading, 'ts'>
+    >(
+      `SELECT source_partition AS partition, device_id AS deviceId,
+              toUnixTimestamp64Milli(max(ts)) AS lastTs,
+              argMax(active_power, (ts, source_offset)) AS activePower,
+              argMax(reactive_power, (ts, source_offset)) AS reactivePower,
+              argMax(voltage, (ts, source_offset)) AS voltage,
+              argMax(state_of_charge, (ts, source_offset)) AS stateOfCharge,
+              argMax(max_active_power, (ts, source_offset)) AS maxActivePower,
+              argMax(min_active_power, (ts, source_offset)) AS minActivePower,
+              argMax(connected, (ts, source_offset)) AS connected
+       FROM telemetry FINAL
+       WHERE disposition = 'valid' AND ${before}
+       GROUP BY source_partition, device_id
+       ORDER BY source_partition, device_id`,
+      params,
+    );
+    const byPartition = new Map<number, TelemetryReading[]>();
+    for (const { partition, lastTs, ...reading } of rows) {
+      const readings = byPartition.get(Number(partition)) ?? [];
+      readings.push({ ...reading, ts: Number(lastTs), connected: Boolean(reading.connected) });
+      byPartition.set(Number(partition), readings);
+    }
+    const started = await this.clickhouse.query<{ groupId: string }>(
+      `SELECT DISTINCT group_id AS groupId FROM group_statuses
+       WHERE window_end = fromUnixTimestamp64Milli({end:Int64}, 'UTC') ORDER BY groupId`,
+      params,
+    );
+    const late = await this.clickhouse.query<{ partition: number; offset: number }>(
+      `SELECT source_partition AS partition, source_offset AS offset FROM telemetry FINAL
+       WHERE disposition = 'late' AND has({parts:Array(UInt16)}, source_partition)
+         AND source_offset >= arrayElement({offsets:Array(Int64)}, indexOf({parts:Array(UInt16)}, source_partition))`,
+      params,
+    );
+    return {
+      state: {
+        emittedThrough,
+        startedGroups: started.map((g) => g.groupId),
+        partitions: [...byPartition].map(([partition, readings]) => ({ partition, readings })),
+      },
+      late: new Set(late.map((l) => `${l.partition}:${l.offset}`)),
+    };
   }
 }
 
