@@ -4,6 +4,7 @@
 # into .stack/dist and run from .stack/<instance>.
 #
 #   bash ops/stack.sh up       install what is missing, start, wait until both answer
+#   bash ops/stack.sh up kafka the broker only (no registry)
 #   bash ops/stack.sh down     stop exactly the processes `up` started (recorded PIDs)
 #   bash ops/stack.sh status   say what runs, exit 0 when everything is up
 #   bash ops/stack.sh install  fetch the broker and the registry only
@@ -19,6 +20,19 @@
 #   DERSTREAM_REGISTRY_HEAP    registry heap                    (384m)
 #   DERSTREAM_STACK_TIMEOUT    seconds to wait for each service (120)
 #   DERSTREAM_REGISTRY_JAVA    java (21+) for the registry      (found in PATH, JAVA_HOME, /usr/lib/jvm)
+#
+# Authenticated transport, opt-in: a second broker listener, SASL_SSL with SCRAM
+# (SHA-512 and SHA-256), beside the plaintext one, which stays as it is.
+#   DERSTREAM_KAFKA_SASL_SSL_PORT  port of the SASL_SSL listener (unset: no such listener)
+#   DERSTREAM_KAFKA_USERNAME   SCRAM user created for it        (derstream)
+#   DERSTREAM_KAFKA_PASSWORD   its password                     (generated once into
+#                              <state>/kafka/secure/password, mode 600; never printed)
+# openssl makes a CA and a broker certificate (127.0.0.1, localhost) once per state
+# folder, in <state>/kafka/secure; clients trust <state>/kafka/secure/ca.pem
+# (DERSTREAM_KAFKA_SSL_CA). The user is created when the storage is formatted, or, for
+# a storage formatted before, through the plaintext listener once the broker is up.
+# Passwords reach Java through argument files (mode 600, deleted after use), never a
+# command line that `ps` shows.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,6 +48,9 @@ kafka_version=${DERSTREAM_KAFKA_VERSION:-3.9.2}
 kafka_heap=${DERSTREAM_KAFKA_HEAP:-512m}
 registry_heap=${DERSTREAM_REGISTRY_HEAP:-384m}
 timeout=${DERSTREAM_STACK_TIMEOUT:-120}
+sasl_ssl_port=${DERSTREAM_KAFKA_SASL_SSL_PORT:-}
+kafka_username=${DERSTREAM_KAFKA_USERNAME:-derstream}
+secure="$state/kafka/secure"
 apicurio_version=3.3.3
 
 kafka_lib="$dist/kafka-$kafka_version/lib"
@@ -128,7 +145,112 @@ wait_until() {
   done
 }
 
-kafka_started() { grep -q "Kafka Server started" "$logs/kafka.log" 2>/dev/null && port_in_use "$kafka_port"; }
+kafka_started() {
+  grep -q "Kafka Server started" "$logs/kafka.log" 2>/dev/null && port_in_use "$kafka_port" &&
+    { [[ -z $sasl_ssl_port ]] || port_in_use "$sasl_ssl_port"; }
+}
+
+# Runs a Kafka tool whose arguments hold the password: they go through a Java argument
+# file (mode 600, removed afterwards), so the command line others can see has none,
+# and the tool's output (some repeat their arguments on error) is logged without it.
+java_with_secret_args() {
+  local log=$1 args="$state/kafka/java.args" status=0 output
+  shift
+  local arg
+  (
+    umask 077
+    : >"$args"
+    # One argument a line, quoted as argument files want: \ and " escaped.
+    for arg in "$@"; do
+      arg=${arg//\\/\\\\}
+      printf '"%s"\n' "${arg//\"/\\\"}" >>"$args"
+    done
+  )
+  output=$(java -cp "$kafka_lib/*" "${log_config[@]}" "@$args" 2>&1) || status=$?
+  rm -f "$args"
+  [[ -z ${kafka_password:-} ]] || output=${output//"$kafka_password"/[redacted]}
+  printf '%s\n' "$output" >"$log"
+  return $status
+}
+
+# The password of the SCRAM user: DERSTREAM_KAFKA_PASSWORD, else the one generated
+# into the state folder on first use. Sets kafka_password; prints nothing of it.
+secure_password() {
+  if [[ -n ${DERSTREAM_KAFKA_PASSWORD:-} ]]; then
+    kafka_password=$DERSTREAM_KAFKA_PASSWORD
+  else
+    if [[ ! -s $secure/password ]]; then
+      (
+        umask 077
+        openssl rand -hex 24 >"$secure/password.tmp"
+      ) && mv "$secure/password.tmp" "$secure/password"
+    fi
+    chmod 600 "$secure/password"
+    kafka_password=$(<"$secure/password")
+  fi
+  # Kafka's SCRAM syntax ([name=…,password=…]) and Java argument files give meaning
+  # to brackets, commas, '=', quotes, '#', backslashes and spaces.
+  local allowed='^[A-Za-z0-9._~!@%^&*+/:;?-]{8,}$'
+  [[ $kafka_password =~ $allowed ]] ||
+    fail "DERSTREAM_KAFKA_PASSWORD must be at least 8 characters of letters, digits and ._~!@%^&*+/:;?- (not shown)"
+  [[ $kafka_username =~ ^[A-Za-z0-9._-]+$ ]] ||
+    fail "DERSTREAM_KAFKA_USERNAME \"$kafka_username\" must be letters, digits, '.', '_' or '-'"
+}
+
+# A CA and a broker certificate signed by it, once per state folder; the broker reads
+# a PKCS12 keystore, clients trust ca.pem.
+secure_material() {
+  command -v openssl >/dev/null || fail "openssl is needed for the SASL_SSL listener (Debian: apt-get install openssl)"
+  mkdir -p "$secure"
+  chmod 700 "$secure"
+  [[ -f $secure/.complete ]] && return 0
+  say "making a CA and a broker certificate for the SASL_SSL listener in $secure"
+  rm -f "$secure"/ca.* "$secure"/broker.* "$secure/keystore.password"
+  if ! (
+    set -e
+    umask 077
+    cd "$secure"
+    openssl rand -hex 24 >keystore.password
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout ca.key -out ca.pem \
+      -subj "/CN=derstream local stack CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+      "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >broker.ext
+    openssl x509 -req -sha256 -days 825 -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -extfile broker.ext -out broker.pem
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout file:keystore.password
+    chmod 644 ca.pem
+  ) >"$logs/kafka-secure.log" 2>&1; then
+    fail "could not make the certificates; openssl's output is in $logs/kafka-secure.log"
+  fi
+  touch "$secure/.complete"
+}
+
+scram_fingerprint() { printf '%s:%s' "$kafka_username" "$kafka_password" | openssl dgst -sha256 -r | cut -d' ' -f1; }
+scram_args() {
+  local mechanism
+  for mechanism in SCRAM-SHA-512 SCRAM-SHA-256; do
+    printf '%s\n' --add-scram "$mechanism=[name=$kafka_username,password=$kafka_password]"
+  done
+}
+
+# A storage formatted without the user (or with another password): set it through the
+# plaintext listener, which needs no authentication.
+ensure_scram_user() {
+  [[ -n $sasl_ssl_port ]] || return 0
+  [[ -f $secure/scram.sha256 && $(<"$secure/scram.sha256") == "$(scram_fingerprint)" ]] && return 0
+  local mechanism
+  # One mechanism per request: Kafka refuses to alter a user twice in one.
+  for mechanism in SCRAM-SHA-512 SCRAM-SHA-256; do
+    java_with_secret_args "$logs/kafka-scram.log" kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$kafka_port" \
+      --alter --entity-type users --entity-name "$kafka_username" --add-config "$mechanism=[password=$kafka_password]" ||
+      fail "could not set the SCRAM user $kafka_username; the tool's output is in $logs/kafka-scram.log"
+  done
+  scram_fingerprint >"$secure/scram.sha256"
+  say "kafka: SCRAM user $kafka_username set"
+}
 
 start_kafka() {
   if running_pid kafka >/dev/null; then
@@ -138,15 +260,43 @@ start_kafka() {
   for p in "$kafka_port" "$controller_port"; do
     port_in_use "$p" && fail "port $p is already in use by another process: stop it, or choose another port with DERSTREAM_KAFKA_PORT / DERSTREAM_CONTROLLER_PORT"
   done
+  if [[ -n $sasl_ssl_port ]]; then
+    port_in_use "$sasl_ssl_port" && fail "port $sasl_ssl_port is already in use by another process: stop it, or choose another port with DERSTREAM_KAFKA_SASL_SSL_PORT"
+    [[ $sasl_ssl_port =~ ^[0-9]+$ && $sasl_ssl_port != "$kafka_port" && $sasl_ssl_port != "$controller_port" ]] ||
+      fail "DERSTREAM_KAFKA_SASL_SSL_PORT \"$sasl_ssl_port\" must be a port number other than the broker's and the controller's"
+  fi
   local conf="$state/kafka/server.properties" data="$state/kafka/data"
   mkdir -p "$state/kafka" "$data"
   sed -e "s|@KAFKA_PORT@|$kafka_port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@DATA@|$data|g" \
     "$root/ops/kafka/server.properties" >"$conf"
+  local format_args=()
+  if [[ -n $sasl_ssl_port ]]; then
+    secure_material
+    secure_password
+    # The keystore password is in there: readable by us only.
+    chmod 600 "$conf"
+    local listener="SASL_SSL://127.0.0.1:$sasl_ssl_port" mechanism
+    sed -i -e "s|^listeners=.*|&,$listener|" -e "s|^advertised.listeners=.*|&,$listener|" \
+      -e "s|^listener.security.protocol.map=.*|&,SASL_SSL:SASL_SSL|" "$conf"
+    {
+      echo "# The SASL_SSL listener (DERSTREAM_KAFKA_SASL_SSL_PORT), added by ops/stack.sh."
+      echo "sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256"
+      for mechanism in scram-sha-512 scram-sha-256; do
+        echo "listener.name.sasl_ssl.$mechanism.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+      done
+      echo "ssl.keystore.type=PKCS12"
+      echo "ssl.keystore.location=$secure/broker.p12"
+      echo "ssl.keystore.password=$(<"$secure/keystore.password")"
+      echo "ssl.client.auth=none"
+    } >>"$conf"
+    mapfile -t format_args < <(scram_args)
+  fi
   if [[ ! -f $data/meta.properties ]]; then
     [[ -f $state/kafka/cluster.id ]] ||
       java -cp "$kafka_lib/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1 >"$state/kafka/cluster.id"
-    java -cp "$kafka_lib/*" "${log_config[@]}" kafka.tools.StorageTool format -t "$(<"$state/kafka/cluster.id")" -c "$conf" --ignore-formatted \
-      >"$logs/kafka-format.log" 2>&1 || fail "could not format the KRaft storage; its log: $logs/kafka-format.log"
+    java_with_secret_args "$logs/kafka-format.log" kafka.tools.StorageTool format -t "$(<"$state/kafka/cluster.id")" \
+      -c "$conf" --ignore-formatted "${format_args[@]}" || fail "could not format the KRaft storage; its log: $logs/kafka-format.log"
+    ((${#format_args[@]} == 0)) || scram_fingerprint >"$secure/scram.sha256"
   fi
   : >"$logs/kafka.log"
   setsid nohup java "-Xmx$kafka_heap" "-Xms$kafka_heap" -XX:+UseG1GC -Djava.awt.headless=true \
@@ -155,6 +305,10 @@ start_kafka() {
   echo $! >"$run/kafka.pid"
   wait_until "kafka" "$logs/kafka.log" kafka kafka_started
   say "kafka $kafka_version up on 127.0.0.1:$kafka_port (pid $(<"$run/kafka.pid"))"
+  if [[ -n $sasl_ssl_port ]]; then
+    ensure_scram_user
+    say "kafka: SASL_SSL on 127.0.0.1:$sasl_ssl_port, SCRAM-SHA-512 user $kafka_username, CA $secure/ca.pem$([[ -n ${DERSTREAM_KAFKA_PASSWORD:-} ]] || echo ", password in $secure/password")"
+  fi
 }
 
 registry_ready() { curl -fsS -m 2 "http://127.0.0.1:$registry_admin_port/health/ready" >/dev/null 2>&1; }
@@ -210,7 +364,12 @@ stop_one() {
 
 status() {
   local ok=0 pid
-  if pid=$(running_pid kafka); then say "kafka: running, pid $pid, 127.0.0.1:$kafka_port"; else
+  if pid=$(running_pid kafka); then
+    say "kafka: running, pid $pid, 127.0.0.1:$kafka_port"
+    if grep -q '^sasl.enabled.mechanisms=' "$state/kafka/server.properties" 2>/dev/null; then
+      say "kafka: SASL_SSL on $(sed -n 's|^advertised.listeners=.*SASL_SSL://||p' "$state/kafka/server.properties"), CA $secure/ca.pem"
+    fi
+  else
     say "kafka: stopped"
     ok=1
   fi
@@ -229,9 +388,24 @@ status() {
 mkdir -p "$logs" "$run"
 case ${1:-} in
   up)
-    install
-    start_kafka
-    start_registry
+    case ${2:-} in
+      '') ;;
+      kafka) ;;
+      *)
+        echo "usage: bash ops/stack.sh up [kafka]" >&2
+        exit 2
+        ;;
+    esac
+    if [[ ${2:-} == kafka ]]; then
+      command -v java >/dev/null || fail "Java 17 or newer is needed (Debian: apt-get install openjdk-17-jre-headless)"
+      mkdir -p "$dist"
+      install_kafka
+      start_kafka
+    else
+      install
+      start_kafka
+      start_registry
+    fi
     ;;
   down)
     stop_one registry
@@ -240,7 +414,7 @@ case ${1:-} in
   status) status ;;
   install) install ;;
   *)
-    echo "usage: bash ops/stack.sh up|down|status|install" >&2
+    echo "usage: bash ops/stack.sh up [kafka]|down|status|install" >&2
     exit 2
     ;;
 esac

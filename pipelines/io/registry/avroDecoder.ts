@@ -22,6 +22,8 @@ export class UndecodableRecordError extends DerstreamError {
 export class AvroDecoder<T> {
   private readonly reader: Type;
   private readonly resolvers = new Map<number, ReturnType<Type['createResolver']>>();
+  /** Registered schemas the reader cannot resolve: known bad, so not fetched again. */
+  private readonly unreadable = new Map<number, UndecodableRecordError>();
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -44,6 +46,8 @@ export class AvroDecoder<T> {
   async decode(buffer: Buffer): Promise<T> {
     const id = AvroDecoder.schemaIdOf(buffer);
     let resolver = this.resolvers.get(id);
+    const known = this.unreadable.get(id);
+    if (known) throw known;
     if (!resolver) {
       let writer: Type;
       try {
@@ -54,7 +58,18 @@ export class AvroDecoder<T> {
           throw new UndecodableRecordError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
         throw error;
       }
-      resolver = this.reader.createResolver(writer);
+      try {
+        resolver = this.reader.createResolver(writer);
+      } catch (error) {
+        // A registered schema the reader cannot resolve (a field of another type): every
+        // record written with it is undecodable, not the pipeline broken.
+        const unreadable = new UndecodableRecordError(
+          'AVRO_DECODE_FAILED',
+          `schema id ${id} cannot be read as ${this.reader.name ?? 'the reader schema'}: ${(error as Error).message}`,
+        );
+        this.unreadable.set(id, unreadable);
+        throw unreadable;
+      }
       this.resolvers.set(id, resolver);
     }
     try {

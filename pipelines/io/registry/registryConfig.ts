@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors';
 import { Env, optionalStringSetting, urlSetting } from '../../config/settings';
 
 /**
@@ -5,9 +6,9 @@ import { Env, optionalStringSetting, urlSetting } from '../../config/settings';
  *
  * | setting | default | meaning |
  * |---|---|---|
- * | `DERSTREAM_REGISTRY_URL` | `http://127.0.0.1:8081/apis/ccompat/v7` | base URL of the Confluent API (Apicurio serves it under `/apis/ccompat/v7`, Confluent and Karapace at the root) |
+ * | `DERSTREAM_REGISTRY_URL` | `http://127.0.0.1:8081/apis/ccompat/v7` | base URL of the Confluent API (Apicurio serves it under `/apis/ccompat/v7`, Confluent and Karapace at the root); no `user:password@` in it |
  * | `DERSTREAM_REGISTRY_USERNAME` | (none) | basic-auth user |
- * | `DERSTREAM_REGISTRY_PASSWORD` | (none) | basic-auth password: environment only, never logged |
+ * | `DERSTREAM_REGISTRY_PASSWORD` | (none) | basic-auth password (needs the user): environment only, never logged nor part of an error |
  */
 export interface RegistryConfig {
   url: URL;
@@ -16,12 +17,41 @@ export interface RegistryConfig {
 }
 
 export function parseRegistryConfig(env: Env): RegistryConfig {
+  // Before anything quotes the URL in an error: credentials in it would be shown.
+  refuseCredentialsInUrl(env, 'DERSTREAM_REGISTRY_URL');
+  const username = optionalStringSetting(env, 'DERSTREAM_REGISTRY_USERNAME');
+  const password = env.DERSTREAM_REGISTRY_PASSWORD ? env.DERSTREAM_REGISTRY_PASSWORD : undefined;
+  if (password !== undefined && username === undefined) {
+    throw new ConfigError(
+      'DERSTREAM_REGISTRY_PASSWORD',
+      'is set without DERSTREAM_REGISTRY_USERNAME: set the user too, or unset the password',
+    );
+  }
   return {
     url: urlSetting(env, 'DERSTREAM_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', [
       'http:',
       'https:',
     ]),
-    username: optionalStringSetting(env, 'DERSTREAM_REGISTRY_USERNAME'),
-    password: env.DERSTREAM_REGISTRY_PASSWORD,
+    username,
+    password,
   };
+}
+
+function refuseCredentialsInUrl(env: Env, name: string): void {
+  const text = optionalStringSetting(env, name);
+  if (text === undefined) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const hasCredentials =
+    url !== undefined ? url.username !== '' || url.password !== '' : /^[^/]*\/\/[^/]*@/.test(text);
+  if (hasCredentials) {
+    throw new ConfigError(
+      name,
+      'must not carry credentials (user:password@); set DERSTREAM_REGISTRY_USERNAME and DERSTREAM_REGISTRY_PASSWORD instead',
+    );
+  }
 }
