@@ -87,7 +87,19 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const decoder = new AvroDecoder<Record<string, unknown>>(registry, telemetrySchema(2));
   const clickhouse: ClickhouseExecutor = await openClickhouse(config.clickhouse);
   await migrate(clickhouse);
-  const sink = new ClickhouseSink(clickhouse);
+  const metrics = new PipelineMetrics();
+  const sink = new ClickhouseSink({
+    description: clickhouse.description,
+    command: (sql, params) => clickhouse.command(sql, params),
+    query: (sql, params) => clickhouse.query(sql, params),
+    insert: async (table, rows) => {
+      const done = metrics.clickhouseInsertDuration.startTimer({ table });
+      await clickhouse.insert(table, rows);
+      done();
+      metrics.clickhouseInsertedRows.inc({ table }, rows.length);
+    },
+    close: () => clickhouse.close(),
+  });
 
   const membership = new MembershipState();
   const catalog = new GroupCatalog(membership);
@@ -174,7 +186,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     signal: options.signal,
   });
 
-  const metrics = new PipelineMetrics();
   const statusVersions = new Subject<GroupStatus>();
   const health = { joined: false, watermark: -Infinity, watermarkMovedAt: Date.now() };
   const readiness: ReadinessCheck[] = [
@@ -453,7 +464,11 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       });
     }
     const last = batch.messages.at(-1);
-    if (last) engine.backlog(batch.partition, BigInt(last.offset) + 1n < BigInt(batch.highWatermark));
+    if (last) {
+      const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
+      engine.backlog(batch.partition, behind > 0n);
+      metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
+    }
     await publish(statuses, rejected, late, rows);
     await commit();
     options.onProgress?.({ ...counts });

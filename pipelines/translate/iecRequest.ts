@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DerstreamError } from '../errors';
 import { GroupVersion } from '../membership/groupVersion';
 import { parseDerGroupsXml } from '../membership/parseDerGroupsXml';
@@ -13,6 +13,7 @@ export type IecRequestErrorCode =
   | 'IEC_TOO_LARGE'
   | 'IEC_DTD_REFUSED'
   | 'IEC_NOT_XML'
+  | 'IEC_MALFORMED_XML'
   | 'IEC_SCHEMA_INVALID'
   | 'IEC_UNSUPPORTED_NOUN'
   | 'IEC_UNSUPPORTED_VERB'
@@ -250,6 +251,20 @@ export async function readIecRequest(
   if (!known) throw new UnreadableRequest(unsupported(root), guessed);
 
   const spec = REQUEST_KINDS[known];
+  // Well-formedness first, in this thread: most broken input stops here, before the
+  // schema validator (a WebAssembly libxml2 in a worker, far dearer) is started.
+  const wellFormed = XMLValidator.validate(xml);
+  if (wellFormed !== true) {
+    const { msg, line, col } = wellFormed.err;
+    throw new UnreadableRequest(
+      new IecRequestError(
+        'IEC_MALFORMED_XML',
+        `not well-formed XML at line ${line}, column ${col}: ${msg}`,
+        `line ${line}`,
+      ),
+      guessed,
+    );
+  }
   const problems = await validateIecXml(xml, spec.set, spec.xsd);
   if (problems.length > 0) {
     const [first] = problems;

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import {
   textsOf,
   XSD,
 } from '../support/iecRequests';
+import { ROOT } from '../support/cli';
 import { runId } from '../support/services';
 import { xmllintTexts } from '../support/xmllint';
 
@@ -429,5 +431,24 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     expect([textOf(compressed, 'Result'), textOf(compressed, 'CorrelationID')]).toEqual(['OK', 'forecast-2']);
     const inner = gunzipSync(Buffer.from(textOf(compressed, 'Compressed')!, 'base64')).toString('utf8');
     expect(textsOf(inner, 'intervalNumber')).toHaveLength(3 * 96);
+  });
+
+  it('serves /metrics that promtool passes, with the run counted in them', async () => {
+    const text = await (await fetch(`${httpUrl}/metrics`)).text();
+    const promtool = execFileSync('bash', [join(ROOT, 'ops/ensure-promtool.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    const value = (name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('derstream_readings_total{result="valid"}')).toBe(counts.at(-1)!.valid);
+    expect(value('derstream_clickhouse_inserted_rows_total{table="telemetry"}')).toBeGreaterThanOrEqual(
+      counts.at(-1)!.valid,
+    );
+    expect(text).toMatch(/^derstream_consumer_lag_records\{topic="[^"]+",partition="\d+"\} \d+$/m);
+    expect(value('derstream_statuses_emitted_total{verb="created"}')).toBeGreaterThan(0);
   });
 });
