@@ -1,0 +1,86 @@
+import { BenchEnvironment } from './benchEnvironment';
+import { progressBar } from './progressBar';
+import { withStallGuard } from './stallGuard';
+import { topicRecordCount } from './topicRecordCount';
+
+export interface CeilingFigures {
+  records: number;
+  bytes: number;
+  /** From creating the consumer (connect, group join) to the last record, ms. */
+  wallMs: number;
+  messagesPerSecond: number;
+  megabytesPerSecond: number;
+  /** From the end of the first batch to the end of the last: the rate once running. */
+  steadyMessagesPerSecond: number;
+  batches: number;
+}
+
+/**
+ * How fast kafkajs alone reads the telemetry topic on this machine: a consumer in a
+ * group of its own, from the beginning, with the live pipeline's fetch size (4 MiB per
+ * partition, DERSTREAM_KAFKA_FETCH_BYTES), counting records and bytes and doing nothing else, until it has read
+ * every record the topic held when it started.
+ */
+export async function consumeCeiling(
+  bench: BenchEnvironment,
+  options: { quiet?: boolean; stallMs?: number } = {},
+): Promise<CeilingFigures> {
+  const topic = bench.config.topics.telemetry.name;
+  const total = await topicRecordCount(bench.admin, topic);
+  const bar = progressBar('consume-ceiling', total, { quiet: options.quiet, unit: 'records' });
+  const startedAt = performance.now();
+  const consumer = bench.kafka.consumer({
+    groupId: `${bench.config.consumerGroup}.ceiling`,
+    maxBytesPerPartition: bench.config.kafka.fetchBytesPerPartition,
+  });
+  let records = 0;
+  let bytes = 0;
+  let batches = 0;
+  let firstBatch: { at: number; records: number } | undefined;
+  let lastAt = startedAt;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  if (total === 0) finished();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages)
+          bytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+        records += batch.messages.length;
+        batches++;
+        lastAt = performance.now();
+        firstBatch ??= { at: lastAt, records };
+        bar.update(records);
+        if (records >= total) finished();
+      },
+    });
+    await withStallGuard(
+      done,
+      () => lastAt,
+      options.stallMs ?? 60_000,
+      () => `${records}/${total} records`,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+  bar.finish(records);
+  const wallMs = lastAt - startedAt;
+  const steadyMs = firstBatch ? lastAt - firstBatch.at : 0;
+  return {
+    records,
+    bytes,
+    wallMs: Math.round(wallMs),
+    messagesPerSecond: Math.round((records * 1000) / wallMs),
+    megabytesPerSecond: round((bytes / 1e6) * (1000 / wallMs), 2),
+    steadyMessagesPerSecond:
+      steadyMs > 0 ? Math.round(((records - firstBatch!.records) * 1000) / steadyMs) : 0,
+    batches,
+  };
+}
+
+function round(value: number, digits: number): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}

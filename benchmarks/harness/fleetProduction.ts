@@ -1,0 +1,146 @@
+import { Type } from 'avsc';
+import { Message } from 'kafkajs';
+import { createFleet, EmissionOptions, Fleet, fleetReadings } from '../simulator/fleet';
+import { produceReadings } from '../simulator/fleetProducer';
+import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
+import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
+import { telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import { BenchEnvironment } from './benchEnvironment';
+import { progressBar } from './progressBar';
+
+export interface FleetSpec {
+  devices: number;
+  groups: number;
+  /** About how many readings to produce: the simulated span is as many whole windows as it takes. */
+  readings: number;
+  seed: number;
+  windowMs: number;
+  /** Every device reports this often (ms); unset: each kind's usual mix (10 s to 5 min). */
+  intervalMs?: number;
+}
+
+/** What went onto the run's topics. */
+export interface ProducedFleet {
+  devices: number;
+  groups: number;
+  /** Device-group memberships (a device is in 1 to 3 groups). */
+  memberships: number;
+  /** Readings on the telemetry topic. */
+  readings: number;
+  /** The simulated span [start, end), epoch ms, aligned to the window. */
+  start: number;
+  end: number;
+  windows: number;
+  schemaId: number;
+  type: Type;
+  produceMs: number;
+  produceRate: number;
+}
+
+/** The simulator's emission in `derstream simulate`: a little loss, lateness and duplication. */
+export const EMISSION: Omit<EmissionOptions, 'start' | 'end'> = {
+  dropout: 0.01,
+  lateShare: 0.001,
+  duplicateShare: 0.001,
+};
+
+/** How much of the group topic goes in one produce request (the broker takes 8 MiB batches). */
+const GROUP_CHUNK_BYTES = 2 << 20;
+
+/**
+ * Creates the run's topics, registers the telemetry schema, publishes the fleet's
+ * groups and produces its readings as fast as Kafka takes them (the simulator, not
+ * paced), a span ending 10 minutes ago so that no reading is in the future.
+ */
+export async function produceFleet(
+  bench: BenchEnvironment,
+  spec: FleetSpec,
+  options: { quiet?: boolean; now?: number } = {},
+): Promise<ProducedFleet> {
+  const { config } = bench;
+  await ensureTopics(bench.admin, Object.values(config.topics));
+  const fleet = createFleet({
+    devices: spec.devices,
+    groups: spec.groups,
+    seed: spec.seed,
+    intervalMs: spec.intervalMs,
+  });
+  const schemaId = await publishSchemaAndGroups(bench, fleet);
+  const type = Type.forSchema(telemetrySchema(1) as never);
+
+  const perWindow = readingsPerWindow(fleet, spec.windowMs);
+  const windows = Math.max(1, Math.ceil(spec.readings / perWindow));
+  const end = Math.floor((options.now ?? Date.now()) / spec.windowMs) * spec.windowMs - 10 * 60_000;
+  const start = end - windows * spec.windowMs;
+  const bar = progressBar('produce', Math.round(windows * perWindow), {
+    quiet: options.quiet,
+    unit: 'readings',
+  });
+  const startedAt = performance.now();
+  const readings = await produceReadings(
+    bench.kafka,
+    fleetReadings(fleet, { ...EMISSION, seed: spec.seed + 1, start, end }),
+    {
+      topic: config.topics.telemetry.name,
+      schemaId,
+      type,
+      paced: false,
+      batchSize: 5000,
+      onProgress: (sent) => bar.update(sent),
+    },
+  );
+  const produceMs = performance.now() - startedAt;
+  bar.finish(readings);
+  return {
+    devices: fleet.devices.length,
+    groups: fleet.groups.length,
+    memberships: fleet.devices.reduce((sum, d) => sum + d.groups.length, 0),
+    readings,
+    start,
+    end,
+    windows,
+    schemaId,
+    type,
+    produceMs: Math.round(produceMs),
+    produceRate: Math.round((readings * 1000) / produceMs),
+  };
+}
+
+/** Registers the v1 telemetry schema under the run's subject and puts every group on the groups topic. */
+export async function publishSchemaAndGroups(bench: BenchEnvironment, fleet: Fleet): Promise<number> {
+  const { config } = bench;
+  const registry = await connectRegistry(config.registry);
+  const schemaId = await registerAvroSchema(
+    registry,
+    valueSubject(config.topics.telemetry.name),
+    telemetrySchema(1),
+  );
+  const producer = bench.kafka.producer();
+  await producer.connect();
+  try {
+    let chunk: Message[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await producer.send({ topic: config.topics.groups.name, acks: -1, messages: chunk });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const group of fleet.groups) {
+      const value = JSON.stringify(group);
+      chunk.push({ key: group.mRID, value });
+      bytes += value.length;
+      if (bytes >= GROUP_CHUNK_BYTES) await flush();
+    }
+    await flush();
+  } finally {
+    await producer.disconnect();
+  }
+  return schemaId;
+}
+
+/** Readings the simulator sends per window, on average: one per interval, less the dropout, plus duplicates. */
+export function readingsPerWindow(fleet: Fleet, windowMs: number): number {
+  const perMs = fleet.devices.reduce((sum, device) => sum + 1 / device.intervalMs, 0);
+  return perMs * windowMs * (1 - (EMISSION.dropout ?? 0)) * (1 + (EMISSION.duplicateShare ?? 0));
+}

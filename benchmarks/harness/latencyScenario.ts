@@ -1,0 +1,66 @@
+import { BenchOptions } from './benchOptions';
+import { openBenchEnvironment } from './benchEnvironment';
+import { latestE2eRate } from './latestE2eRate';
+import { formatCount, ScenarioOutcome } from './scenarioOutcome';
+import { steadyRateLatency } from './steadyRateLatency';
+
+const FALLBACK_RATE = 5000;
+
+/**
+ * latency: the live pipeline fed in real time at a steady rate (by default half the
+ * newest measured e2e rate) for `--duration`; window close → status on Kafka beyond
+ * the watermark delay B. Without --devices the fleet is sized so that each device
+ * reports every 10 s.
+ */
+export async function latencyScenario(
+  options: BenchOptions,
+  devicesGiven: boolean,
+): Promise<ScenarioOutcome> {
+  const measured = latestE2eRate(options.outDir);
+  const rate = options.rate ?? (measured ? Math.round(measured.rate / 2) : FALLBACK_RATE);
+  const rateSource = options.rate
+    ? '--rate'
+    : measured
+      ? `half the e2e rate of ${measured.file} (${measured.rate}/s)`
+      : `no e2e result in ${options.outDir}: ${FALLBACK_RATE}/s`;
+  const devices = devicesGiven ? options.devices : rate * 10;
+  const bench = await openBenchEnvironment('latency', { DERSTREAM_WINDOW: `${options.windowMs}ms` });
+  try {
+    const figures = await steadyRateLatency(
+      bench,
+      { devices, groups: options.groups, rate, durationMs: options.durationMs, seed: options.seed },
+      { quiet: options.quiet },
+    );
+    const p99 = figures.beyondWatermarkMs.p99;
+    const atHalf = measured !== undefined && options.rate === undefined;
+    return {
+      parameters: {
+        devices,
+        groups: options.groups,
+        rate,
+        rateSource,
+        durationMs: options.durationMs,
+        windowMs: bench.config.semantics.windowMs,
+        outOfOrdernessMs: bench.config.semantics.outOfOrdernessMs,
+        seed: options.seed,
+      },
+      figures: { ...figures },
+      targets: [
+        {
+          target: 'p99 window close → published, beyond B, < 200 ms at 50 % of the e2e rate',
+          value: p99,
+          display: `${p99} ms`,
+          met: atHalf ? p99 < 200 : null,
+        },
+      ],
+      row: {
+        parameters: `${formatCount(figures.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, W ${bench.config.semantics.windowMs / 1000} s, B ${bench.config.semantics.outOfOrdernessMs / 1000} s`,
+        figures:
+          `beyond B: p50 ${figures.beyondWatermarkMs.p50} ms, p99 ${p99} ms, max ${figures.beyondWatermarkMs.max} ms over ${figures.windows} windows (${figures.statuses} statuses); ` +
+          `of which waiting for the closing reading (fleet jitter) p50 ${figures.closingReadingDueMs.p50} ms, and the pipeline after it p50 ${figures.afterClosingReadingMs.p50} ms, p99 ${figures.afterClosingReadingMs.p99} ms; sent ${formatCount(figures.sentPerSecond)}/s`,
+      },
+    };
+  } finally {
+    await bench.teardown();
+  }
+}

@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The e2e rate (readings/s) of the newest e2e, compare or peer result in `dir`, and its
+ * file: the latency scenario sends at half of it unless told a rate.
+ */
+export function latestE2eRate(dir: string): { rate: number; file: string } | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((name) => /^(e2e|compare|peer)-.*\.json$/.test(name));
+  } catch {
+    return undefined;
+  }
+  let newest: { rate: number; file: string; at: string } | undefined;
+  for (const file of files) {
+    try {
+      const result = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+        startedAt?: string;
+        figures?: { e2e?: { pipeline?: { readingsPerSecond?: number } } };
+      };
+      const rate = result.figures?.e2e?.pipeline?.readingsPerSecond;
+      const at = result.startedAt ?? '';
+      if (typeof rate === 'number' && rate > 0 && (newest === undefined || at > newest.at))
+        newest = { rate, file, at };
+    } catch {
+      // not a result file
+    }
+  }
+  return newest && { rate: newest.rate, file: newest.file };
+}

@@ -1,0 +1,21 @@
+import { PipelineFigures } from './pipelineToEnd';
+
+/** What the memory worker (memoryWorker.ts) measures and sends to its parent. */
+export interface MemorySample {
+  /** ms since the pipeline was started. */
+  t: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  records: number;
+  statuses: number;
+}
+
+export interface MemoryWorkerReport {
+  figures: PipelineFigures;
+  samples: MemorySample[];
+  /** After the last record was written, the pipeline still holding its state: a full GC, then memoryUsage(). */
+  afterGc: NodeJS.MemoryUsage;
+}

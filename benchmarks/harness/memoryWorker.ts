@@ -1,0 +1,59 @@
+import { loadConfig } from '../../topologies/config';
+import { MemorySample, MemoryWorkerReport } from './memorySample';
+import { runPipelineToEnd } from './pipelineToEnd';
+
+/**
+ * The child process of the memory scenario: the live pipeline alone in a process, so
+ * its RSS is the pipeline's and nothing of the harness (the fleet, the producer).
+ * Started by fleetMemory.ts with `--import tsx --expose-gc`, the run's settings in the
+ * environment and the number of records to read as its argument; samples
+ * `process.memoryUsage()` every 250 ms and sends the samples and figures to the parent.
+ */
+async function main(): Promise<void> {
+  const total = Number(process.argv[2]);
+  const config = loadConfig(process.env);
+  const samples: MemorySample[] = [];
+  const startedAt = performance.now();
+  let progress = { records: 0, statuses: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    samples.push({
+      t: Math.round(performance.now() - startedAt),
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      ...progress,
+    });
+  };
+  // The first sample, before the pipeline starts: Node, tsx and the modules loaded.
+  sample();
+  const timer = setInterval(sample, 250);
+  let afterGc: NodeJS.MemoryUsage | undefined;
+  const figures = await runPipelineToEnd(config, total, {
+    quiet: process.env.DERSTREAM_BENCH_QUIET === '1',
+    stallMs: 300_000,
+    onBatch: (counts) => {
+      progress = { records: counts.valid + counts.invalid + counts.late, statuses: counts.statuses };
+    },
+    onDrained: () => {
+      sample();
+      (globalThis as { gc?: () => void }).gc?.();
+      afterGc = process.memoryUsage();
+    },
+  });
+  clearInterval(timer);
+  const report: MemoryWorkerReport = { figures, samples, afterGc: afterGc! };
+  await new Promise<void>((resolve, reject) =>
+    process.send!(report, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`memory worker: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,36 @@
+/** A target of issue 7 that a run can judge, and whether it met it. */
+export interface TargetCheck {
+  /** e.g. "e2e ≥ 0.8 × consume ceiling". */
+  target: string;
+  /** The measured value the target is about (a ratio, ms, bytes). */
+  value: number;
+  /** The value as the table shows it: "0.42", "183 ms", "1.21 GB". */
+  display: string;
+  /** `null` when this run cannot judge it (e.g. memory below 1M/10k). */
+  met: boolean | null;
+}
+
+/** What a scenario hands back to bench.ts: the record and its row of the results table. */
+export interface ScenarioOutcome {
+  parameters: Record<string, unknown>;
+  figures: Record<string, unknown>;
+  targets: TargetCheck[];
+  /** Short Markdown for the table's columns. */
+  row: { parameters: string; figures: string };
+  /** The run used Java (the peer): record its version. */
+  usedJava?: boolean;
+}
+
+export function formatCount(value: number): string {
+  if (value >= 1e6) return `${(value / 1e6).toFixed(value >= 1e7 ? 0 : 2)} M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(value >= 1e5 ? 0 : 1)} k`;
+  return value.toLocaleString('en-US');
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+export function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 1000) / 1000;
+}

@@ -1,0 +1,211 @@
+import { Admin } from 'kafkajs';
+import { join } from 'node:path';
+import { createFleet } from '../simulator/fleet';
+import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
+import { LiveCounts, runLive } from '../../topologies/live';
+import { BenchEnvironment } from './benchEnvironment';
+import { EMISSION, publishSchemaAndGroups } from './fleetProduction';
+import { forkTypescript } from './forkTypescript';
+// Types only: importing the module itself would run the child's main.
+import type { PacedSimulatorMessage, PacedSimulatorSpec } from './pacedSimulatorProcess';
+import { Distribution, distribution } from './percentiles';
+import { progressBar } from './progressBar';
+
+export interface LatencySpec {
+  devices: number;
+  groups: number;
+  /** Readings per second the simulator sends. */
+  rate: number;
+  durationMs: number;
+  seed: number;
+}
+
+export interface LatencyFigures {
+  /** Readings/s the fleet sends by construction: devices / reporting interval, less the dropout. */
+  nominalRate: number;
+  intervalMs: number;
+  sent: number;
+  /** Readings sent over the duration. */
+  sentPerSecond: number;
+  /** Complete windows measured (the first, partial, window is left out as warm-up). */
+  windows: number;
+  statuses: number;
+  /** Broker append time of each status on the status topic minus (window end + B), ms. */
+  beyondWatermarkMs: Distribution;
+  /** The same without subtracting B: window end to status on Kafka, ms. */
+  windowCloseToPublishMs: Distribution;
+  /**
+   * Per window: when the reading that let it close (the last partition's first reading
+   * stamped at or after end + B) was due to be sent, minus (end + B). The fleet's
+   * arrival jitter (up to 2 s) makes this wait; the pipeline can do nothing about it.
+   */
+  closingReadingDueMs: Distribution;
+  /** Per status: from its window's closing reading being due to the status on Kafka: the pipeline's (and Kafka's) own part. */
+  afterClosingReadingMs: Distribution;
+  /** Between the ends of consecutive pipeline batches (each is written to chDB and Kafka before the next). */
+  batchIntervalMs: Distribution;
+  /** Per window: its statuses' worst delay beyond the watermark, ms. */
+  perWindowMaxMs: number[];
+  /** The pipeline's counts after its last batch. */
+  pipeline: LiveCounts | null;
+}
+
+/**
+ * The simulator sends at a steady rate in real time (paced: each reading when its
+ * arrival time comes; in a child process, pacedSimulatorProcess.ts) into the live
+ * pipeline, running here, for a fixed time. The status topic is
+ * created with broker time stamps (LogAppendTime) before the pipeline starts, so a
+ * status's time stamp is when it was written to Kafka; its delay beyond the watermark
+ * is that minus (window end + B): B is the wait the semantics impose, the rest is the
+ * pipeline (and the fleet's jitter: a window closes when every partition has received
+ * a reading stamped B past its end).
+ */
+export async function steadyRateLatency(
+  bench: BenchEnvironment,
+  spec: LatencySpec,
+  options: { quiet?: boolean } = {},
+): Promise<LatencyFigures> {
+  const { config } = bench;
+  const { windowMs, outOfOrdernessMs } = config.semantics;
+  // The simulator's intervals are whole seconds.
+  const intervalMs = Math.round(spec.devices / spec.rate) * 1000;
+  if (intervalMs < 1000)
+    throw new Error(
+      `${spec.devices} devices cannot send ${spec.rate} readings/s (at most one each a second): raise --devices`,
+    );
+  await bench.admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: config.topics.statuses.name,
+        numPartitions: config.topics.statuses.partitions,
+        configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      },
+    ],
+  });
+  await ensureTopics(bench.admin, Object.values(config.topics));
+  const fleet = createFleet({ devices: spec.devices, groups: spec.groups, seed: spec.seed, intervalMs });
+  const schemaId = await publishSchemaAndGroups(bench, fleet);
+
+  const seen: { windowEnd: number; appendedAt: number }[] = [];
+  const watcher = bench.kafka.consumer({ groupId: `${config.consumerGroup}.latency` });
+  await watcher.connect();
+  await watcher.subscribe({ topic: config.topics.statuses.name, fromBeginning: true });
+  await watcher.run({
+    eachMessage: async ({ message }) => {
+      const status = JSON.parse(message.value!.toString()) as { windowEnd: number };
+      seen.push({ windowEnd: status.windowEnd, appendedAt: Number(message.timestamp) });
+    },
+  });
+
+  const controller = new AbortController();
+  const batchEnds: number[] = [];
+  let counts: LiveCounts | undefined;
+  const log: string[] = [];
+  const running = runLive(config, {
+    semantics: config.semantics,
+    consumerGroup: config.consumerGroup,
+    maxMessageBytes: config.maxMessageBytes,
+    log: (line) => log.push(line),
+    signal: controller.signal,
+    onProgress: (c) => {
+      counts = c;
+      batchEnds.push(performance.now());
+    },
+  });
+  try {
+    await Promise.race([
+      waitUntilStable(bench.admin, config.consumerGroup, 60_000),
+      running.then(() => {
+        throw new Error(`the pipeline stopped: ${log.slice(-5).join('; ')}`);
+      }),
+    ]);
+    const bar = progressBar('latency', Math.round(spec.durationMs / 1000), {
+      quiet: options.quiet,
+      unit: 's',
+    });
+    let startedAt: number | undefined;
+    const simulator = forkTypescript<PacedSimulatorMessage>(
+      join(__dirname, 'pacedSimulatorProcess.ts'),
+      [
+        JSON.stringify({
+          ...spec,
+          intervalMs,
+          schemaId,
+          windowMs,
+          outOfOrdernessMs,
+          partitions: config.topics.telemetry.partitions,
+        } satisfies PacedSimulatorSpec),
+      ],
+      {
+        env: bench.env,
+        onMessage: (message) => {
+          if ((message as PacedSimulatorMessage).kind === 'started') startedAt = Date.now();
+        },
+      },
+    );
+    const ticker = setInterval(
+      () => startedAt !== undefined && bar.update(Math.round((Date.now() - startedAt) / 1000)),
+      500,
+    );
+    let report: PacedSimulatorMessage;
+    try {
+      report = await simulator.exited;
+    } finally {
+      clearInterval(ticker);
+      simulator.child.kill();
+    }
+    if (report.kind !== 'done') throw new Error('the paced simulator ended without its report');
+    const { start, end, sent, sentMs } = report;
+    const closingAt = new Map(report.closings);
+    bar.finish(Math.round(sentMs / 1000));
+
+    // Every window that the last readings close: wait for all of its statuses.
+    const firstEnd = Math.ceil(start / windowMs) * windowMs + windowMs;
+    const lastEnd = Math.floor((end - outOfOrdernessMs - 1000) / windowMs) * windowMs;
+    const deadline = Date.now() + windowMs + 60_000;
+    while (seen.filter((s) => s.windowEnd === lastEnd).length < spec.groups && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const measured = seen.filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd);
+    const beyond = measured.map((s) => s.appendedAt - s.windowEnd - outOfOrdernessMs);
+    const byWindow = new Map<number, number>();
+    for (const s of measured)
+      byWindow.set(
+        s.windowEnd,
+        Math.max(byWindow.get(s.windowEnd) ?? -Infinity, s.appendedAt - s.windowEnd - outOfOrdernessMs),
+      );
+    return {
+      nominalRate: Math.round(((spec.devices * 1000) / intervalMs) * (1 - (EMISSION.dropout ?? 0))),
+      intervalMs,
+      sent,
+      sentPerSecond: Math.round((sent * 1000) / (end - start)),
+      windows: byWindow.size,
+      statuses: measured.length,
+      beyondWatermarkMs: distribution(beyond),
+      windowCloseToPublishMs: distribution(measured.map((s) => s.appendedAt - s.windowEnd)),
+      closingReadingDueMs: distribution(
+        [...byWindow.keys()].map((windowEnd) => closingAt.get(windowEnd)! - windowEnd - outOfOrdernessMs),
+      ),
+      afterClosingReadingMs: distribution(measured.map((s) => s.appendedAt - closingAt.get(s.windowEnd)!)),
+      batchIntervalMs: distribution(batchEnds.slice(1).map((at, i) => at - batchEnds[i]!)),
+      perWindowMaxMs: [...byWindow.entries()].sort((a, b) => a[0] - b[0]).map(([, max]) => max),
+      pipeline: counts ?? null,
+    };
+  } finally {
+    controller.abort();
+    await running.catch(() => undefined);
+    await watcher.disconnect();
+  }
+}
+
+/** Waits until the consumer group has members and a settled assignment. */
+async function waitUntilStable(admin: Admin, groupId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups([groupId]);
+    if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the pipeline's consumer group ${groupId} did not settle in ${timeoutMs / 1000} s`);
+}

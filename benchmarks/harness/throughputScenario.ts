@@ -1,0 +1,156 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openClickhouse } from '../../pipelines/io/clickhouse/clickhouseExecutor';
+import { BenchOptions } from './benchOptions';
+import { BenchEnvironment, openBenchEnvironment } from './benchEnvironment';
+import { ProfileSummary, startCpuProfile } from './cpuProfile';
+import { consumeCeiling } from './consumeCeiling';
+import { produceEndOfInputMarkers } from './endOfInputMarkers';
+import { produceFleet } from './fleetProduction';
+import { runKafkaStreamsPeer } from './kafkaStreamsPeer';
+import { runPipelineToEnd } from './pipelineToEnd';
+import { formatCount, ratio, ScenarioOutcome, TargetCheck } from './scenarioOutcome';
+import { topicRecordCount } from './topicRecordCount';
+
+/**
+ * consume-ceiling, e2e, compare and peer: one pre-produced telemetry topic, read by
+ * kafkajs alone (the ceiling), by the Kafka Streams peer and by the live pipeline, in
+ * that order and in one run, so the ratios compare like with like on the same machine
+ * at the same time. The ceiling and the peer read the fleet's readings; then the
+ * end-of-input markers are appended and the pipeline reads everything.
+ */
+export async function throughputScenario(options: BenchOptions): Promise<ScenarioOutcome> {
+  const { scenario } = options;
+  const parts = {
+    ceiling: scenario !== 'e2e',
+    peer: scenario === 'peer',
+    e2e: scenario !== 'consume-ceiling',
+  };
+  const bench = await openBenchEnvironment(scenario, { DERSTREAM_WINDOW: `${options.windowMs}ms` });
+  try {
+    const produced = await produceFleet(
+      bench,
+      {
+        devices: options.devices,
+        groups: options.groups,
+        readings: options.readings,
+        seed: options.seed,
+        windowMs: options.windowMs,
+      },
+      { quiet: options.quiet },
+    );
+    const { type: _type, ...fleet } = produced;
+    const ceiling = parts.ceiling ? await consumeCeiling(bench, { quiet: options.quiet }) : undefined;
+    const peer = parts.peer ? await runKafkaStreamsPeer(bench, { quiet: options.quiet }) : undefined;
+    let e2e: Awaited<ReturnType<typeof runE2e>> | undefined;
+    if (parts.e2e) {
+      await produceEndOfInputMarkers(bench, produced);
+      e2e = await runE2e(bench, options);
+    }
+
+    const targets: TargetCheck[] = [];
+    const ratios: Record<string, number> = {};
+    if (ceiling && e2e) {
+      ratios.e2eToCeiling = ratio(e2e.pipeline.readingsPerSecond, ceiling.messagesPerSecond);
+      ratios.e2eToCeilingSteady = ratio(
+        e2e.pipeline.steadyReadingsPerSecond,
+        ceiling.steadyMessagesPerSecond,
+      );
+      targets.push({
+        target: 'e2e ≥ 0.8 × consume ceiling',
+        value: ratios.e2eToCeiling,
+        display: String(ratios.e2eToCeiling),
+        met: ratios.e2eToCeiling >= 0.8,
+      });
+    }
+    if (peer && e2e) {
+      ratios.e2eToPeer = ratio(e2e.pipeline.readingsPerSecond, peer.readingsPerSecond);
+      targets.push({
+        target: 'e2e ≥ 1.5 × Kafka Streams peer',
+        value: ratios.e2eToPeer,
+        display: String(ratios.e2eToPeer),
+        met: ratios.e2eToPeer >= 1.5,
+      });
+    }
+    const checks = {
+      ceilingReadAll: ceiling ? ceiling.records === fleet.readings : undefined,
+      peerReadAll: peer ? peer.consumed === fleet.readings && peer.records === fleet.readings : undefined,
+      e2eReadAll: e2e ? e2e.pipeline.records === fleet.readings + e2e.markers : undefined,
+      e2eStatusesOnTopic: e2e ? e2e.statusesOnTopic === e2e.pipeline.statuses : undefined,
+      e2eStatusesStored: e2e ? e2e.statusesStored === e2e.pipeline.statuses : undefined,
+      e2eTelemetryStored: e2e ? e2e.telemetryStored === e2e.pipeline.valid + e2e.pipeline.late : undefined,
+      e2eStatusesEqualPeer: e2e && peer ? e2e.pipeline.statuses === peer.statuses : undefined,
+    };
+
+    const figureText: string[] = [];
+    if (ceiling)
+      figureText.push(
+        `ceiling ${formatCount(ceiling.messagesPerSecond)} msg/s, ${ceiling.megabytesPerSecond} MB/s`,
+      );
+    if (peer) figureText.push(`peer ${formatCount(peer.readingsPerSecond)} readings/s`);
+    if (e2e)
+      figureText.push(
+        `e2e ${formatCount(e2e.pipeline.readingsPerSecond)} readings/s (steady ${formatCount(e2e.pipeline.steadyReadingsPerSecond)}), ${formatCount(e2e.pipeline.statuses)} statuses, ${formatCount(e2e.pipeline.late)} late`,
+      );
+    if (ratios.e2eToCeiling !== undefined) figureText.push(`e2e/ceiling ${ratios.e2eToCeiling}`);
+    if (ratios.e2eToPeer !== undefined) figureText.push(`e2e/peer ${ratios.e2eToPeer}`);
+    return {
+      parameters: {
+        devices: options.devices,
+        groups: options.groups,
+        readingsAsked: options.readings,
+        seed: options.seed,
+        windowMs: options.windowMs,
+        partitions: bench.config.topics.telemetry.partitions,
+      },
+      figures: {
+        fleet,
+        ...(ceiling ? { ceiling } : {}),
+        ...(peer ? { peer } : {}),
+        ...(e2e ? { e2e } : {}),
+        ratios,
+        checks,
+      },
+      targets,
+      row: {
+        parameters: `${formatCount(fleet.devices)} devices, ${formatCount(fleet.groups)} groups, ${formatCount(fleet.readings)} readings (${fleet.windows} windows), 12 partitions`,
+        figures: figureText.join('; '),
+      },
+      usedJava: parts.peer,
+    };
+  } finally {
+    await bench.teardown();
+  }
+}
+
+/** The pipeline to the end of the topic, then what it wrote: statuses on Kafka, rows in chDB. */
+async function runE2e(bench: BenchEnvironment, options: BenchOptions) {
+  const { config } = bench;
+  const total = await topicRecordCount(bench.admin, config.topics.telemetry.name);
+  // Profiled from the start to the last record written (not the stop).
+  const profiler = options.profile
+    ? await startCpuProfile(join(tmpdir(), `derstream-bench-${bench.prefix}e2e.cpuprofile`))
+    : undefined;
+  let profiling: Promise<ProfileSummary> | undefined;
+  const pipeline = await runPipelineToEnd(config, total, {
+    quiet: options.quiet,
+    onDrained: () => (profiling = profiler?.stop()),
+  });
+  const profile = await profiling;
+  const statusesOnTopic = await topicRecordCount(bench.admin, config.topics.statuses.name);
+  const clickhouse = await openClickhouse(config.clickhouse);
+  try {
+    const [statuses] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM group_statuses FINAL');
+    const [telemetry] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM telemetry FINAL');
+    return {
+      pipeline,
+      ...(profile ? { profile } : {}),
+      markers: config.topics.telemetry.partitions,
+      statusesOnTopic,
+      statusesStored: Number(statuses!.n),
+      telemetryStored: Number(telemetry!.n),
+    };
+  } finally {
+    await clickhouse.close();
+  }
+}

@@ -1,0 +1,171 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bench } from '../../../benchmarks/harness/bench';
+import { BenchResult } from '../../../benchmarks/harness/resultsFile';
+
+/**
+ * Every scenario of `npm run bench` once, at a tiny size, on the real local stack, into
+ * a temp folder: the result file has its fields, the counts agree, the ratios are
+ * finite. Nothing here judges a time.
+ */
+describe('npm run bench at a tiny size', () => {
+  const out = mkdtempSync(join(tmpdir(), 'derstream-bench-'));
+  const tiny = ['--devices', '200', '--groups', '4', '--readings', '3000', '--out', out, '--quiet'];
+  const results = new Map<string, BenchResult>();
+
+  const run = async (argv: string[]) => {
+    const { path, result } = await bench(argv);
+    expect(existsSync(path)).toBe(true);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(JSON.parse(JSON.stringify(result)));
+    expect(result.machine.cores).toBeGreaterThan(0);
+    expect(result.machine.memoryBytes).toBeGreaterThan(0);
+    expect(result.machine.versions).toMatchObject({ node: process.version, kafkajs: '2.2.4', chdb: '3.4.0' });
+    for (const target of result.targets) expect(Number.isFinite(target.value)).toBe(true);
+    results.set(result.scenario, result);
+    return result;
+  };
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('peer: ceiling, Kafka Streams and the pipeline on one topic, all reading everything and agreeing on statuses', async () => {
+    const { figures, targets } = await run(['peer', ...tiny]);
+    const f = figures as {
+      fleet: { readings: number; groups: number; windows: number };
+      ceiling: { records: number; messagesPerSecond: number; megabytesPerSecond: number };
+      peer: { consumed: number; statuses: number; readingsPerSecond: number };
+      e2e: { pipeline: { records: number; statuses: number; readingsPerSecond: number }; markers: number };
+      ratios: { e2eToCeiling: number; e2eToPeer: number };
+      checks: Record<string, boolean | undefined>;
+    };
+    expect(f.fleet.readings).toBeGreaterThanOrEqual(3000);
+    expect(f.ceiling.records).toBe(f.fleet.readings);
+    expect(f.peer.consumed).toBe(f.fleet.readings);
+    expect(f.e2e.pipeline.records).toBe(f.fleet.readings + f.e2e.markers);
+    expect(f.e2e.pipeline.statuses).toBe(f.fleet.groups * f.fleet.windows);
+    expect(f.peer.statuses).toBe(f.e2e.pipeline.statuses);
+    expect(Object.values(f.checks).every((check) => check === true)).toBe(true);
+    for (const rate of [
+      f.ceiling.messagesPerSecond,
+      f.peer.readingsPerSecond,
+      f.e2e.pipeline.readingsPerSecond,
+    ])
+      expect(rate).toBeGreaterThan(0);
+    expect(Number.isFinite(f.ratios.e2eToCeiling) && f.ratios.e2eToCeiling > 0).toBe(true);
+    expect(Number.isFinite(f.ratios.e2eToPeer) && f.ratios.e2eToPeer > 0).toBe(true);
+    expect(targets.map((t) => t.target)).toEqual([
+      'e2e ≥ 0.8 × consume ceiling',
+      'e2e ≥ 1.5 × Kafka Streams peer',
+    ]);
+  });
+
+  it.each(['consume-ceiling', 'e2e', 'compare'])('%s', async (scenario) => {
+    const { figures } = await run([scenario, ...tiny]);
+    const f = figures as {
+      fleet: { readings: number };
+      ceiling?: { records: number };
+      e2e?: {
+        pipeline: { records: number; statuses: number };
+        statusesOnTopic: number;
+        statusesStored: number;
+      };
+      ratios: { e2eToCeiling?: number };
+      checks: Record<string, boolean | undefined>;
+    };
+    expect(f.ceiling === undefined).toBe(scenario === 'e2e');
+    expect(f.e2e === undefined).toBe(scenario === 'consume-ceiling');
+    if (f.ceiling) expect(f.ceiling.records).toBe(f.fleet.readings);
+    if (f.e2e) {
+      expect(f.e2e.pipeline.statuses).toBeGreaterThan(0);
+      expect(f.e2e.statusesOnTopic).toBe(f.e2e.pipeline.statuses);
+      expect(f.e2e.statusesStored).toBe(f.e2e.pipeline.statuses);
+    }
+    if (scenario === 'compare') expect(Number.isFinite(f.ratios.e2eToCeiling)).toBe(true);
+    expect(
+      Object.values(f.checks)
+        .filter((c) => c !== undefined)
+        .every((c) => c === true),
+    ).toBe(true);
+  });
+
+  it('latency: statuses of every complete window, delays beyond B', async () => {
+    const { figures, parameters } = await run([
+      'latency',
+      ...['--rate', '200', '--devices', '400', '--groups', '4', '--window', '2s', '--duration', '12s'],
+      ...['--out', out, '--quiet'],
+    ]);
+    const f = figures as {
+      windows: number;
+      statuses: number;
+      sent: number;
+      beyondWatermarkMs: { count: number; p50: number; p99: number };
+      windowCloseToPublishMs: { p50: number };
+      closingReadingDueMs: { count: number; p50: number };
+      afterClosingReadingMs: { count: number; p50: number; p99: number };
+    };
+    expect(parameters).toMatchObject({ rate: 200, rateSource: '--rate', windowMs: 2000 });
+    expect(f.sent).toBeGreaterThan(0);
+    expect(f.windows).toBeGreaterThanOrEqual(1);
+    expect(f.statuses).toBe(f.windows * 4);
+    expect(f.beyondWatermarkMs.count).toBe(f.statuses);
+    expect(Number.isFinite(f.beyondWatermarkMs.p99)).toBe(true);
+    expect(f.beyondWatermarkMs.p50).toBeLessThanOrEqual(f.beyondWatermarkMs.p99);
+    expect(f.windowCloseToPublishMs.p50).toBeGreaterThan(f.beyondWatermarkMs.p50);
+    // The delay beyond B splits into waiting for the closing reading and the pipeline after it.
+    expect(f.closingReadingDueMs.count).toBe(f.windows);
+    expect(f.afterClosingReadingMs.count).toBe(f.statuses);
+    expect(f.closingReadingDueMs.p50).toBeGreaterThanOrEqual(0);
+    expect(f.afterClosingReadingMs.p50).toBeGreaterThan(0);
+    expect(f.afterClosingReadingMs.p99).toBeLessThanOrEqual(f.beyondWatermarkMs.p99);
+  });
+
+  it('memory: the pipeline in a process of its own reads everything; RSS above heap', async () => {
+    const { figures } = await run(['memory', '--devices', '1000', '--groups', '10', '--out', out, '--quiet']);
+    const f = figures as {
+      fleet: { readings: number };
+      pipeline: { records: number };
+      steady: { samples: number; rssMaxBytes: number; heapUsedMaxBytes: number };
+      drained: { rssAfterGcBytes: number; heapUsedAfterGcBytes: number };
+    };
+    expect(f.pipeline.records).toBe(f.fleet.readings);
+    expect(f.steady.samples).toBeGreaterThan(0);
+    expect(f.steady.rssMaxBytes).toBeGreaterThan(f.steady.heapUsedMaxBytes);
+    expect(f.drained.heapUsedAfterGcBytes).toBeGreaterThan(0);
+  });
+
+  it('sink: every row inserted is stored, in both tables, by both ways', async () => {
+    const { figures } = await run([
+      'sink',
+      ...[
+        '--devices',
+        '200',
+        '--groups',
+        '10',
+        '--readings',
+        '5000',
+        '--batch',
+        '1000',
+        '--out',
+        out,
+        '--quiet',
+      ],
+    ]);
+    const f = figures as {
+      telemetry: { sink: { rows: number; rowsPerSecond: number }; ratio: number; ratioBatched: number };
+      statuses: { sink: { rows: number }; ratio: number; ratioBatched: number };
+      stored: { telemetry: number[]; statuses: number[] };
+    };
+    expect(f.stored.telemetry).toEqual([5000, 5000, 5000]);
+    expect(f.stored.statuses).toEqual([f.statuses.sink.rows, f.statuses.sink.rows, f.statuses.sink.rows]);
+    expect(f.statuses.sink.rows).toBe(250);
+    expect(Number.isFinite(f.telemetry.ratio) && f.telemetry.ratio > 0).toBe(true);
+    expect(Number.isFinite(f.statuses.ratio) && f.statuses.ratio > 0).toBe(true);
+    expect(Number.isFinite(f.telemetry.ratioBatched) && Number.isFinite(f.statuses.ratioBatched)).toBe(true);
+  });
+
+  it('keeps one table row per scenario, newest run, and a result file per run', () => {
+    const table = readFileSync(join(out, 'RESULTS.md'), 'utf8');
+    for (const scenario of results.keys()) expect(table.split(`| \`${scenario}\``).length).toBe(2);
+    expect(readdirSync(out).filter((f) => f.endsWith('.json'))).toHaveLength(results.size);
+  });
+});
