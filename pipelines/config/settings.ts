@@ -23,14 +23,16 @@ export function optionalStringSetting(env: Env, name: string): string | undefine
 
 export function urlSetting(env: Env, name: string, fallback: string, protocols: readonly string[]): URL {
   const text = raw(env, name) ?? fallback;
+  // A URL may hold `user:password@`: an error quotes it without that part.
+  const shown = text.replace(/\/\/[^/?#]*@/, '//…@');
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(name, `"${text}" is not a URL (expected e.g. ${fallback})`);
+    throw new ConfigError(name, `"${shown}" is not a URL (expected e.g. ${fallback})`);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(name, `"${text}" must use ${protocols.join(' or ')} (expected e.g. ${fallback})`);
+    throw new ConfigError(name, `"${shown}" must use ${protocols.join(' or ')} (expected e.g. ${fallback})`);
   }
   return url;
 }
