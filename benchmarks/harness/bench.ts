@@ -30,6 +30,8 @@ export async function bench(argv: string[]): Promise<{ path: string; result: Ben
   machine.loadAverageAtEnd = loadAverage();
   const settings = derstreamSettings();
   const given = Object.entries(settings).map(([name, value]) => `${name}=${value}`);
+  // The table shows what changes the pipeline's behaviour, not where the services are.
+  const shown = given.filter((setting) => !CONNECTION_SETTING.test(setting));
   const result: BenchResult = {
     scenario: options.scenario,
     startedAt,
@@ -39,8 +41,8 @@ export async function bench(argv: string[]): Promise<{ path: string; result: Ben
     figures: outcome.figures,
     targets: outcome.targets,
     row:
-      given.length > 0
-        ? { ...outcome.row, parameters: `${outcome.row.parameters}; ${given.join(', ')}` }
+      shown.length > 0
+        ? { ...outcome.row, parameters: `${outcome.row.parameters}; ${shown.join(', ')}` }
         : outcome.row,
     machine,
   };
@@ -48,6 +50,8 @@ export async function bench(argv: string[]): Promise<{ path: string; result: Ben
   await updateResultsTable(options.tableFile, result, path);
   return { path, result };
 }
+
+const CONNECTION_SETTING = /^DERSTREAM_(KAFKA_BROKERS|REGISTRY_URL|STACK_DIR|BENCH_OUT|CHDB_PATH)=/;
 
 /** The DERSTREAM_* settings the run was given (they reach the pipeline), secrets left out. */
 function derstreamSettings(): Record<string, string> {

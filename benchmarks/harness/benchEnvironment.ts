@@ -55,8 +55,7 @@ export async function openBenchEnvironment(
     chdbDir,
     async teardown() {
       try {
-        const topics = (await admin.listTopics()).filter((name) => name.startsWith(prefix));
-        if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+        await deleteTopicsWithPrefix(admin, prefix);
         const groups = (await admin.listGroups()).groups
           .map((g) => g.groupId)
           .filter((groupId) => groupId.startsWith(config.consumerGroup) || groupId.startsWith(prefix));
@@ -68,6 +67,22 @@ export async function openBenchEnvironment(
       }
     },
   };
+}
+
+/**
+ * Deletes every topic whose name starts with `prefix`, listing again until none is
+ * left: a topic created just before (a run that failed while setting up) can be
+ * missing from the first listing, and a deletion shows a moment late.
+ */
+async function deleteTopicsWithPrefix(admin: Admin, prefix: string): Promise<void> {
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const topics = (await admin.listTopics()).filter((name) => name.startsWith(prefix));
+    if (topics.length === 0) return;
+    // Refusals (a topic already on its way out, one not yet known) are settled by the next listing.
+    await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+  }
+  process.stderr.write(`bench: topics starting with ${prefix} are still there; delete them by hand\n`);
 }
 
 /** Removes the run's registry subject (soft, then for good); best effort: a leftover subject harms nothing. */

@@ -45,7 +45,7 @@ scenarios (each on the local stack, bash ops/stack.sh up; topics of its own, del
   sink             status and telemetry inserts through the chDB sink vs INSERT … SELECT from numbers()
 
 options:
-  --devices N      fleet size (throughput 100000; latency 10000; memory 1000000; sink 10000)
+  --devices N      fleet size (throughput 100000; latency 10 × rate, each device every 10 s; memory 1000000; sink 10000)
   --groups G       groups (throughput 1000; latency 100; memory 10000; sink 1000)
   --readings R     readings to pre-produce (throughput 2000000; memory 6 × devices) or telemetry rows (sink 1000000)
   --seed S         simulator seed (7)

@@ -17,9 +17,9 @@ export interface CeilingFigures {
 
 /**
  * How fast kafkajs alone reads the telemetry topic on this machine: a consumer in a
- * group of its own, from the beginning, with the live pipeline's fetch size (4 MiB per
- * partition, DERSTREAM_KAFKA_FETCH_BYTES), counting records and bytes and doing nothing else, until it has read
- * every record the topic held when it started.
+ * group of its own, from the beginning, with the live pipeline's fetch size
+ * (`DERSTREAM_KAFKA_FETCH_BYTES`, 4 MiB per partition), counting records and bytes and
+ * doing nothing else, until it has read every record the topic held when it started.
  */
 export async function consumeCeiling(
   bench: BenchEnvironment,

@@ -17,14 +17,29 @@ export interface MemoryFigures {
   fleet: Omit<ProducedFleet, 'type'>;
   pipeline: PipelineFigures;
   /** Samples once the first window's statuses are out (every device tracked, windows rolling). */
-  steady: { samples: number; rssMaxBytes: number; heapUsedMaxBytes: number; rssMeanBytes: number };
+  steady: {
+    samples: number;
+    rssMaxBytes: number;
+    heapUsedMaxBytes: number;
+    rssMeanBytes: number;
+    /** Memory outside the V8 heap that V8 knows of: Buffers and typed arrays (`arrayBuffers` is part of it). */
+    externalMaxBytes: number;
+    arrayBuffersMaxBytes: number;
+  };
   /** When the last record was written, before and after a full GC (the state still held). */
-  drained: { rssBytes: number; heapUsedBytes: number; rssAfterGcBytes: number; heapUsedAfterGcBytes: number };
+  drained: {
+    rssBytes: number;
+    heapUsedBytes: number;
+    rssAfterGcBytes: number;
+    heapUsedAfterGcBytes: number;
+    externalAfterGcBytes: number;
+    arrayBuffersAfterGcBytes: number;
+  };
   rssMaxBytes: number;
   /** The worker before the pipeline started (Node, tsx, modules loaded). */
   baseline: { rssBytes: number; heapUsedBytes: number };
-  /** One sample a second, for a plot: [ms since start, RSS, heap used, records read]. */
-  timeline: [number, number, number, number][];
+  /** One sample a second, for a plot: [ms since start, RSS, heap used, external, records read]. */
+  timeline: [number, number, number, number, number][];
 }
 
 /**
@@ -67,15 +82,21 @@ export async function fleetMemory(
       rssMeanBytes: Math.round(
         steadySamples.reduce((sum, s) => sum + s.rss, 0) / Math.max(1, steadySamples.length),
       ),
+      externalMaxBytes: max(steadySamples.map((s) => s.external)),
+      arrayBuffersMaxBytes: max(steadySamples.map((s) => s.arrayBuffers)),
     },
     drained: {
       rssBytes: last.rss,
       heapUsedBytes: last.heapUsed,
       rssAfterGcBytes: report.afterGc.rss,
       heapUsedAfterGcBytes: report.afterGc.heapUsed,
+      externalAfterGcBytes: report.afterGc.external,
+      arrayBuffersAfterGcBytes: report.afterGc.arrayBuffers,
     },
     rssMaxBytes: max(report.samples.map((s) => s.rss)),
     baseline: { rssBytes: report.samples[0]!.rss, heapUsedBytes: report.samples[0]!.heapUsed },
-    timeline: report.samples.filter((_, i) => i % 4 === 0).map((s) => [s.t, s.rss, s.heapUsed, s.records]),
+    timeline: report.samples
+      .filter((_, i) => i % 4 === 0)
+      .map((s) => [s.t, s.rss, s.heapUsed, s.external, s.records]),
   };
 }

@@ -2,11 +2,11 @@ import { Type } from 'avsc';
 import { Message } from 'kafkajs';
 import { createFleet, EmissionOptions, Fleet, fleetReadings } from '../simulator/fleet';
 import { produceReadings } from '../simulator/fleetProducer';
-import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import { telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
 import { BenchEnvironment } from './benchEnvironment';
 import { progressBar } from './progressBar';
+import { topicsReady } from './topicsReady';
 
 export interface FleetSpec {
   devices: number;
@@ -58,7 +58,7 @@ export async function produceFleet(
   options: { quiet?: boolean; now?: number } = {},
 ): Promise<ProducedFleet> {
   const { config } = bench;
-  await ensureTopics(bench.admin, Object.values(config.topics));
+  await topicsReady(bench.admin, Object.values(config.topics));
   const fleet = createFleet({
     devices: spec.devices,
     groups: spec.groups,

@@ -35,7 +35,10 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioOut
       ],
       row: {
         parameters: `${formatCount(figures.fleet.devices)} devices (${formatCount(figures.fleet.memberships)} memberships), ${formatCount(figures.fleet.groups)} groups, ${formatCount(figures.fleet.readings)} readings (${figures.fleet.windows} windows, one reading per device per window)`,
-        figures: `steady RSS max ${formatBytes(figures.steady.rssMaxBytes)}, heap used max ${formatBytes(figures.steady.heapUsedMaxBytes)}; drained, after GC: RSS ${formatBytes(figures.drained.rssAfterGcBytes)}, heap ${formatBytes(figures.drained.heapUsedAfterGcBytes)}`,
+        figures:
+          `steady RSS max ${formatBytes(figures.steady.rssMaxBytes)}, heap used max ${formatBytes(figures.steady.heapUsedMaxBytes)}, ` +
+          `external max ${formatBytes(figures.steady.externalMaxBytes)}; drained, after GC: RSS ${formatBytes(figures.drained.rssAfterGcBytes)}, ` +
+          `heap ${formatBytes(figures.drained.heapUsedAfterGcBytes)}, external ${formatBytes(figures.drained.externalAfterGcBytes)}`,
       },
     };
   } finally {

@@ -1,7 +1,6 @@
 import { Admin } from 'kafkajs';
 import { join } from 'node:path';
 import { createFleet } from '../simulator/fleet';
-import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { BenchEnvironment } from './benchEnvironment';
 import { EMISSION, publishSchemaAndGroups } from './fleetProduction';
@@ -10,6 +9,7 @@ import { forkTypescript } from './forkTypescript';
 import type { PacedSimulatorMessage, PacedSimulatorSpec } from './pacedSimulatorProcess';
 import { Distribution, distribution } from './percentiles';
 import { progressBar } from './progressBar';
+import { topicsReady } from './topicsReady';
 
 export interface LatencySpec {
   devices: number;
@@ -73,17 +73,22 @@ export async function steadyRateLatency(
     throw new Error(
       `${spec.devices} devices cannot send ${spec.rate} readings/s (at most one each a second): raise --devices`,
     );
-  await bench.admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic: config.topics.statuses.name,
-        numPartitions: config.topics.statuses.partitions,
-        configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
-      },
-    ],
-  });
-  await ensureTopics(bench.admin, Object.values(config.topics));
+  // Its leaders may not be known yet (see topicsReady, which waits for them).
+  await bench.admin
+    .createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: config.topics.statuses.name,
+          numPartitions: config.topics.statuses.partitions,
+          configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+        },
+      ],
+    })
+    .catch((error: { type?: string }) => {
+      if (error.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+    });
+  await topicsReady(bench.admin, Object.values(config.topics));
   const fleet = createFleet({ devices: spec.devices, groups: spec.groups, seed: spec.seed, intervalMs });
   const schemaId = await publishSchemaAndGroups(bench, fleet);
 
