@@ -57,10 +57,14 @@ export class SchemaRejectedError extends DerstreamError {
   }
 }
 
-/** ClickHouse refused a statement: a bug or a migration out of step, not worth retrying. */
+/**
+ * ClickHouse refused a statement. Not retriable when the statement itself is at fault
+ * (a bug, a migration out of step); retriable when ClickHouse only could not run it
+ * now (memory, too many parts, a lost connection): see `clickhouseFailure`.
+ */
 export class ClickhouseQueryError extends DerstreamError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CLICKHOUSE_QUERY_FAILED', message, false, options);
+  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
+    super('CLICKHOUSE_QUERY_FAILED', message, options?.retriable ?? false, options);
   }
 }
 

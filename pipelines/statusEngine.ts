@@ -1,5 +1,6 @@
 import { MergeStage } from './aggregate/mergeStage';
 import { GroupStatus } from './aggregate/groupStatus';
+import { PartialAggregate } from './aggregate/partialAggregate';
 import { PartialStage } from './aggregate/partialStage';
 import { MembershipState } from './membership/membershipState';
 import { TelemetryReading } from './telemetryReading';
@@ -42,6 +43,9 @@ export interface RestoredState {
   /** Per partition, each device's latest valid reading before the committed offset. */
   partitions: readonly { partition: number; readings: readonly TelemetryReading[] }[];
 }
+
+/** The partition of a partial that merges every partition's. */
+const MERGED = -1;
 
 export type StatusOutput =
   | { kind: 'status'; status: GroupStatus }
@@ -180,13 +184,18 @@ export class StatusEngine {
       if (!this.merge.hasStartedGroups) end = this.nextWindowThatCanStartAGroup(end);
       if (end > watermark) break;
       const snapshot = this.membership.snapshotAt(end);
-      for (const stage of this.stages.values()) {
-        for (const partial of stage.partials(
-          end,
-          snapshot,
-          this.watermarks.partitionWatermark(stage.partition),
-        )) {
-          this.merge.accept(partial);
+      if (latenessMs === 0) {
+        // No reading can change the window once emitted, so no partition's partial is
+        // needed again: every stage adds into one partial per group.
+        const merged: PartialAggregate[] = [];
+        const byGroup: (PartialAggregate | undefined)[] = [];
+        for (const stage of this.stages.values())
+          stage.addInto(end, snapshot, MERGED, watermark, byGroup, merged);
+        for (const partial of merged) this.merge.accept(partial);
+      } else {
+        for (const stage of this.stages.values()) {
+          const partitionWatermark = this.watermarks.partitionWatermark(stage.partition);
+          for (const partial of stage.partials(end, snapshot, partitionWatermark)) this.merge.accept(partial);
         }
       }
       for (const status of this.merge.emit(end, snapshot)) out.push({ kind: 'status', status });

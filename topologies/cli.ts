@@ -5,6 +5,7 @@ import { setup } from './commands/setup';
 import { statuses } from './commands/statuses';
 import { parseReplayOptions, replayCommand } from './commands/replay';
 import { runLive } from './live';
+import { runScaledLive } from './scaledLive';
 import { parseSimulateOptions, simulate } from './commands/simulate';
 import { loadConfig } from './config';
 
@@ -21,7 +22,8 @@ commands:
   setup       create the Kafka topics, register the Avro schemas, apply ClickHouse migrations
   check       check that Kafka, the schema registry and ClickHouse answer
   run         the live pipeline: der.telemetry → group statuses in ClickHouse and on der.statuses
-              (settings from the environment: DERSTREAM_WINDOW, DERSTREAM_LATENESS, …; stops on SIGTERM/SIGINT)
+              (settings from the environment: DERSTREAM_WINDOW, DERSTREAM_LATENESS, …; stops on SIGTERM/SIGINT;
+              DERSTREAM_SCALE_OUT=partials: one of several instances in one consumer group, see README.md)
   statuses    the latest stored statuses, canonical JSON, newest window first
               [--group MRID] [--limit N (20)]
   replay      the status topology on files, deterministic
@@ -37,6 +39,7 @@ commands:
               --out FILE  --groups-out FILE
               --start ISO-TIME (file: first instant; Kafka: backfill from it as fast as possible)
               --invalid SHARE  --late SHARE  --duplicates SHARE  --kinds pv,battery,ev,load
+              --batch N (Kafka: up to N readings per TelemetryBatch message, through gateways)
 
 settings come from the environment (see README.md, "Configuration"):
   DERSTREAM_KAFKA_BROKERS, DERSTREAM_REGISTRY_URL, DERSTREAM_CLICKHOUSE_URL, DERSTREAM_CHDB_PATH, …
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       parseArgs({ args: rest, options: {} });
       const config = loadConfig();
-      await runLive(config, {
+      await (config.scaleOut === 'partials' ? runScaledLive : runLive)(config, {
         semantics: config.semantics,
         consumerGroup: config.consumerGroup,
         maxMessageBytes: config.maxMessageBytes,
@@ -115,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
         'duplicates',
         'schema-version',
         'kinds',
+        'batch',
       ];
       const { values } = parseArgs({
         args: rest,

@@ -30,6 +30,17 @@ export interface DerstreamConfig {
   /** `DERSTREAM_MAX_MESSAGE_BYTES` (1 MiB): larger telemetry records are dead-lettered as OVERSIZED. */
   maxMessageBytes: number;
   /**
+   * `DERSTREAM_SCALE_OUT` (unset): `partials` runs `derstream run` as one of several
+   * instances, the partial aggregates travelling to the merge stage through
+   * `der.partials` (topologies/scaledLive.ts); unset, one instance does both stages.
+   */
+  scaleOut: 'partials' | undefined;
+  /**
+   * `DERSTREAM_MAX_BATCH_READINGS` (10000): a gateway's TelemetryBatch with more readings
+   * is dead-lettered whole as BATCH_TOO_LARGE.
+   */
+  maxBatchReadings: number;
+  /**
    * IEC 61968-100 messages on `dms.DERGroupStatuses`: `DERSTREAM_IEC_SOURCE` (`derstream`)
    * is the Header Source, `DERSTREAM_IEC_COMPRESSED` (false) sends the payload gzipped,
    * `DERSTREAM_IEC_BATCH_BYTES` (unset: one message per status) puts all groups of a
@@ -64,6 +75,8 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     topics: prefixedTopics(topicPrefix(env)),
     consumerGroup: stringSetting(env, 'DERSTREAM_CONSUMER_GROUP', 'derstream'),
     maxMessageBytes: integerSetting(env, 'DERSTREAM_MAX_MESSAGE_BYTES', 1 << 20, 64, 64 << 20),
+    scaleOut: scaleOut(env, semantics.latenessMs),
+    maxBatchReadings: integerSetting(env, 'DERSTREAM_MAX_BATCH_READINGS', 10_000, 1, 1_000_000),
     iec: {
       source: stringSetting(env, 'DERSTREAM_IEC_SOURCE', 'derstream'),
       compressed: booleanSetting(env, 'DERSTREAM_IEC_COMPRESSED', false),
@@ -90,4 +103,16 @@ function topicPrefix(env: Env): string {
     );
   }
   return prefix;
+}
+
+function scaleOut(env: Env, latenessMs: number): 'partials' | undefined {
+  const value = stringSetting(env, 'DERSTREAM_SCALE_OUT', '');
+  if (value === '') return undefined;
+  if (value !== 'partials')
+    throw new ConfigError('DERSTREAM_SCALE_OUT', `"${value}" is not one of: partials (or unset)`);
+  // Scaled out, a window is final once merged: re-emitting it would need the partials
+  // of every source partition again (see topologies/scaledLive.ts).
+  if (latenessMs !== 0)
+    throw new ConfigError('DERSTREAM_SCALE_OUT', 'partials needs DERSTREAM_LATENESS=0 (allowed lateness)');
+  return value;
 }

@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Batch, Consumer, Message, Producer } from 'kafkajs';
+import { Batch, Consumer, IHeaders, Message } from 'kafkajs';
 import { Subject } from 'rxjs';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
-import { startHttpServer } from '../pipelines/io/http/httpServer';
-import { PipelineMetrics } from '../pipelines/io/http/pipelineMetrics';
-import { ReadinessCheck } from '../pipelines/io/http/readiness';
 import { liveApiSource } from './liveApiSource';
 import { AccuracyAccumulator, ForecastError } from '../pipelines/forecast/forecastAccuracy';
 import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
 import { IssuedForecast } from '../pipelines/forecast/issuedForecast';
 import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
-import { validateReading } from '../pipelines/decode/validateReading';
-import { DerstreamError, messageOf } from '../pipelines/errors';
-import { ClickhouseExecutor, openClickhouse } from '../pipelines/io/clickhouse/clickhouseExecutor';
-import { ClickhouseSink, StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
-import { migrate } from '../pipelines/io/clickhouse/migrations';
+import { DecodedMessage, messageReadings, readingJson } from '../pipelines/decode/messageReadings';
+import { DerstreamError } from '../pipelines/errors';
+import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
+import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
-import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
-import { followMembership } from '../pipelines/io/kafka/membershipSource';
+import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
 import { serveIecRequests } from '../pipelines/io/kafka/iecRequestConsumer';
 import { handleIecRequest, IecRequestPorts } from '../pipelines/translate/iecRequestHandler';
 import { GroupVersion, toGroupVersionJson } from '../pipelines/membership/groupVersion';
@@ -31,17 +26,17 @@ import {
   statusRecord,
 } from '../pipelines/io/kafka/outputRecords';
 import { statusEvents } from '../pipelines/translate/statusEvents';
-import { ensureTopics } from '../pipelines/io/kafka/topicSetup';
 import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
-import { AvroDecoder } from '../pipelines/io/registry/avroDecoder';
-import { connectRegistry } from '../pipelines/io/registry/schemaRegistry';
-import { telemetrySchema } from '../pipelines/io/registry/telemetrySchemas';
 import { LiveSemantics } from '../pipelines/config/semanticsConfig';
-import { MembershipState } from '../pipelines/membership/membershipState';
 import { StatusEngine, StatusOutput } from '../pipelines/statusEngine';
 import { TelemetryReading } from '../pipelines/telemetryReading';
 import { DerstreamConfig } from './config';
+import { serveLiveHttp } from './liveHttp';
+import { LivePublisher } from './livePublisher';
+import { LiveHealth } from './liveReadiness';
+import { LiveRunLoop } from './liveRunLoop';
+import { openLiveServices } from './liveServices';
 
 export interface LiveOptions {
   semantics: LiveSemantics;
@@ -54,7 +49,12 @@ export interface LiveOptions {
   onHttpListening?: (url: string) => void;
   /** Called after each batch is durably written, with running counts (tests and metrics). */
   onProgress?: (counts: LiveCounts) => void;
+  /** Wraps the ClickHouse executor once opened (tests inject faults through it). */
+  clickhouse?: (opened: ClickhouseExecutor) => ClickhouseExecutor;
 }
+
+/** How often the partitions' log ends are compared with what has been read (backlogs). */
+const BACKLOG_CHECK_MS = 5000;
 
 export interface LiveCounts {
   valid: number;
@@ -79,35 +79,10 @@ export interface LiveCounts {
 export async function runLive(config: DerstreamConfig, options: LiveOptions): Promise<LiveCounts> {
   const { semantics, log } = options;
   const topics = config.topics;
-  const kafka = createKafka(config.kafka);
-  const admin = await connectAdmin(kafka, config.kafka);
-  await ensureTopics(admin, Object.values(topics));
-  await admin.disconnect();
-  const registry = await connectRegistry(config.registry);
-  const decoder = new AvroDecoder<Record<string, unknown>>(registry, telemetrySchema(2));
-  const clickhouse: ClickhouseExecutor = await openClickhouse(config.clickhouse);
-  await migrate(clickhouse);
-  const metrics = new PipelineMetrics();
-  const sink = new ClickhouseSink({
-    description: clickhouse.description,
-    command: (sql, params) => clickhouse.command(sql, params),
-    query: (sql, params) => clickhouse.query(sql, params),
-    insert: async (table, rows) => {
-      const done = metrics.clickhouseInsertDuration.startTimer({ table });
-      await clickhouse.insert(table, rows);
-      done();
-      metrics.clickhouseInsertedRows.inc({ table }, rows.length);
-    },
-    close: () => clickhouse.close(),
-  });
-
-  const membership = new MembershipState();
+  const services = await openLiveServices(config, options);
+  const { kafka, decoder, clickhouse, sink, metrics, membership, producer } = services;
   const catalog = new GroupCatalog(membership);
   const applyVersion = (version: GroupVersion) => membership.apply(version);
-  const groupsConsumer = await followMembership(kafka, topics.groups.name, applyVersion, (error, position) =>
-    log(`groups: skipped ${position}: ${error.message}`),
-  );
-  log(`groups: ${membership.groupIds().length} groups from ${topics.groups.name}`);
 
   const engine = new StatusEngine(semantics, membership);
   const forecaster = new ForecastEngine(config.forecasts, semantics);
@@ -152,8 +127,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       `forecasts: rebuilt from ${warmUp.statuses.length} stored statuses up to ${new Date(warmUp.statuses.at(-1)!.windowEnd).toISOString()}`,
     );
   }
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   const iecPorts: IecRequestPorts = {
     statuses: (query) => sink.statuses(query),
     forecasts: ({ groupIds, parameters }) => sink.latestForecasts({ groupIds, parameters }),
@@ -187,87 +160,34 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   });
 
   const statusVersions = new Subject<GroupStatus>();
-  const health = { joined: false, watermark: -Infinity, watermarkMovedAt: Date.now() };
-  const readiness: ReadinessCheck[] = [
-    {
-      name: 'kafka',
-      check: () =>
-        Promise.resolve({
-          ok: health.joined,
-          detail: health.joined ? 'consumer joined' : 'consumer not in its group',
-        }),
-    },
-    {
-      name: 'schema-registry',
-      check: async () => {
-        const response = await fetch(
-          new URL(`${config.registry.url.pathname.replace(/\/$/, '')}/subjects`, config.registry.url),
-          {
-            headers:
-              config.registry.username === undefined
-                ? {}
-                : {
-                    authorization: `Basic ${Buffer.from(`${config.registry.username}:${config.registry.password ?? ''}`).toString('base64')}`,
-                  },
-            signal: AbortSignal.timeout(2000),
-          },
-        );
-        return { ok: response.ok, detail: `HTTP ${response.status}` };
-      },
-    },
-    {
-      name: 'clickhouse',
-      check: async () => {
-        await clickhouse.query('SELECT 1');
-        return { ok: true, detail: clickhouse.description };
-      },
-    },
-    {
-      name: 'watermark',
-      check: () => {
-        const still = Date.now() - health.watermarkMovedAt;
-        const limit = Math.max(5 * semantics.windowMs, 60_000);
-        return Promise.resolve({
-          ok: still <= limit,
-          detail: `last advanced ${Math.round(still / 1000)} s ago`,
-        });
-      },
-    },
-  ];
-  const http = await startHttpServer({
-    config: config.http,
+  const health = new LiveHealth(['telemetry']);
+  const http = await serveLiveHttp(config, services, health, {
+    windowMs: semantics.windowMs,
     source: liveApiSource(sink, catalog, statusVersions, accuracy),
-    readiness,
-    metrics,
     iec: async (body) => ({
       statusCode: 200,
       contentType: 'application/xml',
       body: (await answer(body)).xml,
     }),
     log,
+    onHttpListening: options.onHttpListening,
   });
-  log(`http: listening on ${http.url}`);
-  options.onHttpListening?.(http.url);
 
-  const consumer: Consumer = kafka.consumer({
-    groupId: options.consumerGroup,
-    maxBytesPerPartition: config.kafka.fetchBytesPerPartition,
-    sessionTimeout: config.kafka.sessionTimeoutMs,
-    // kafkajs's default (3 s) must stay below a third of the session timeout.
-    heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
-  });
+  const consumer: Consumer = services.consumer(options.consumerGroup);
   await consumer.connect();
   await consumer.subscribe({ topic: topics.telemetry.name, fromBeginning: true });
 
   const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };
+  const loop = new LiveRunLoop(options.signal, log);
   const commits = new CommitTracker();
-  // Batches and ticks take turns: the engine and the commit bookkeeping are not shared across awaits.
-  let turn: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = turn.then(work);
-    turn = next.catch(() => undefined);
-    return next;
-  };
+  const publisher = new LivePublisher({
+    producer,
+    metrics,
+    health,
+    consuming: [{ consumer, topic: topics.telemetry.name }],
+    log,
+    signal: options.signal,
+  });
 
   const publish = async (
     statuses: GroupStatus[],
@@ -276,38 +196,27 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     rows: StoredReading[],
   ) => {
     const now = Date.now();
-    const retry = { log, signal: options.signal };
-    await retryUntilDone('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows), retry);
-    await retryUntilDone('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now), retry);
+    await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
+    await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
     const { issued, errors } = forecastStep(statuses, engine.watermark);
     if (issued.length > 0)
-      await retryUntilDone('writing forecasts to ClickHouse', () => sink.writeForecasts(issued), retry);
+      await publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(issued));
     if (errors.length > 0)
-      await retryUntilDone(
-        'writing forecast errors to ClickHouse',
-        () => sink.writeForecastErrors(errors),
-        retry,
-      );
+      await publisher.retry('writing forecast errors to ClickHouse', () => sink.writeForecastErrors(errors));
     const events = statusEvents(statuses, {
       ...config.iec,
       ...config.iec.namespaces.statuses,
       timestamp: () => now,
     });
     const forecastMessages = forecastEvents(issued, { ...forecastOptions, timestamp: () => now });
-    const topicMessages = [
+    await publisher.send([
       { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
       { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
       { topic: topics.dmsForecasts.name, messages: forecastMessages.map(iecForecastRecord) },
       { topic: topics.deadLetter.name, messages: rejected },
       { topic: topics.late.name, messages: late },
-    ].filter((t) => t.messages.length > 0);
-    if (topicMessages.length > 0) {
-      await retryUntilDone(
-        'publishing to Kafka',
-        () => producer.sendBatch({ topicMessages, acks: -1 }),
-        retry,
-      );
-    }
+    ]);
+    publisher.resume();
     counts.statuses += statuses.length;
     counts.forecasts += issued.length;
     if (errors.length > 0) {
@@ -316,41 +225,31 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           metrics.forecastSkill.set({ parameter: figures.parameter, method: figures.method }, figures.skill);
       }
     }
-    for (const status of statuses) {
-      metrics.statusesEmitted.inc({ verb: status.version === 1 ? 'created' : 'changed' });
-      metrics.observePublished(status.windowEnd);
-      statusVersions.next(status);
-    }
-    for (const record of rejected) {
-      const reason = String(record.headers?.[HEADERS.reason] ?? 'UNKNOWN');
-      metrics.readings.inc({ result: 'invalid', reason });
-      metrics.deadLetters.inc({ reason });
-    }
-    if (late.length > 0) metrics.readings.inc({ result: 'late' }, late.length);
-    const valid = rows.length - late.length;
-    if (valid > 0) metrics.readings.inc({ result: 'valid' }, valid);
-    if (Number.isFinite(engine.watermark)) {
-      if (engine.watermark > health.watermark) health.watermarkMovedAt = Date.now();
-      health.watermark = engine.watermark;
-      metrics.observeWatermark(engine.watermark);
-    }
+    publisher.countStatuses(statuses);
+    for (const status of statuses) statusVersions.next(status);
+    publisher.countReadings(rows.length - late.length, rejected, late.length);
+    health.watermarkIs(engine.watermark);
+    if (Number.isFinite(engine.watermark)) metrics.observeWatermark(engine.watermark);
     metrics.devicesTracked.set(engine.devicesTracked);
     metrics.groupsTracked.set(membership.groupIds().length);
   };
 
-  const commit = async () => {
-    const offsets = [...commits.committable(engine.emittedThrough)].map(([partition, offset]) => ({
-      topic: topics.telemetry.name,
-      partition,
-      offset: String(offset),
-    }));
-    // The commit carries how far statuses are out: a restart resumes from there (restore below).
-    const metadata = JSON.stringify({ emittedThrough: engine.emittedThrough });
-    if (offsets.length > 0) await consumer.commitOffsets(offsets.map((o) => ({ ...o, metadata })));
-  };
+  // The commit carries how far statuses are out: a restart resumes from there (restore below).
+  const commit = () =>
+    publisher.commit(
+      consumer,
+      topics.telemetry.name,
+      [...commits.committable(engine.emittedThrough)].map(([partition, offset]) => ({
+        partition,
+        offset,
+        metadata: JSON.stringify({ emittedThrough: engine.emittedThrough }),
+      })),
+    );
 
   const judgedLate = new Set<string>();
   const held = new Set<number>();
+  /** Per partition held, the last offset the engine has taken in. */
+  const readUpTo = new Map<number, bigint>();
   /**
    * Newly assigned partitions resume where their committed offsets are: the engine gets
    * back what it had then (StatusEngine.restore) from the telemetry and statuses in
@@ -393,10 +292,15 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const rejected: Message[] = [];
     const late: Message[] = [];
     const rows: StoredReading[] = [];
+    const from = readUpTo.get(batch.partition) ?? -1n;
     for (const [index, message] of batch.messages.entries()) {
       // A large batch takes longer than the session timeout; without heartbeats the group
       // would rebalance and deliver it all again.
-      if (index % 1000 === 999) await heartbeat();
+      if (index % 1000 === 999) await heartbeat().catch(() => undefined);
+      // kafkajs fetches from the committed offset after it restarts its consumer (a
+      // broker outage); what this engine has already taken in must not count twice.
+      if (BigInt(message.offset) <= from) continue;
+      readUpTo.set(batch.partition, BigInt(message.offset));
       const now = Date.now();
       const source: SourcePosition = {
         topic: batch.topic,
@@ -414,13 +318,19 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         reject('UNDECODABLE', 'record has no value');
         continue;
       }
-      if (message.value.length > options.maxMessageBytes) {
+      const value = message.value;
+      if (value.length > options.maxMessageBytes) {
         reject('OVERSIZED', `${message.value.length} bytes, limit ${options.maxMessageBytes}`);
         continue;
       }
-      let decoded: Record<string, unknown>;
+      let decoded: DecodedMessage;
       try {
-        decoded = await decoder.decode(message.value);
+        // A registry that does not answer is waited for here: leaving the batch halfway
+        // would drop what the engine has already taken in from it.
+        decoded = await retryUntilDone('fetching a writer schema', () => decoder.decode(value), {
+          log,
+          signal: options.signal,
+        });
       } catch (error) {
         if (error instanceof DerstreamError && !error.retriable) {
           reject(error.code, error.message);
@@ -428,40 +338,67 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         }
         throw error;
       }
-      const result = validateReading(decoded, { now, futureToleranceMs: semantics.futureToleranceMs });
-      if (!result.valid) {
-        reject(result.reason, result.detail);
+      const unpacked = messageReadings(decoded, {
+        now,
+        futureToleranceMs: semantics.futureToleranceMs,
+        maxBatchReadings: config.maxBatchReadings,
+      });
+      if (!unpacked.accepted) {
+        reject(unpacked.reason, unpacked.detail);
         continue;
       }
-      const reading: TelemetryReading = result.reading;
-      const outputs = judgedLate.delete(`${batch.partition}:${message.offset}`)
-        ? [{ kind: 'late' as const, partition: batch.partition, reading, watermark: engine.watermark }]
-        : engine.reading(batch.partition, reading, now);
-      const wasLate = outputs.some((o) => o.kind === 'late');
-      if (wasLate) {
-        counts.late++;
-        const watermark = (outputs.find((o) => o.kind === 'late') as { watermark: number }).watermark;
-        late.push(
-          rejectedRecord(source, 'LATE', `window ended at or before the watermark ${watermark}`, {
-            [HEADERS.watermark]: String(watermark),
-          }),
+      // An empty batch is read and done.
+      if (unpacked.readings.length === 0) commits.processed(batch.partition, BigInt(message.offset));
+      // A reading of a batch is dead-lettered (or sent to der.late) alone, with its index.
+      const alone = (item: number): [SourcePosition, IHeaders] =>
+        decoded.kind === 'batch'
+          ? [
+              { ...source, value: Buffer.from(readingJson(decoded.readings[item])) },
+              { [HEADERS.batchIndex]: String(item) },
+            ]
+          : [source, {}];
+      for (let item = 0; item < unpacked.readings.length; item++) {
+        const result = unpacked.readings[item]!;
+        if (!result.valid) {
+          const [origin, headers] = alone(item);
+          commits.processed(batch.partition, BigInt(message.offset));
+          counts.invalid++;
+          rejected.push(rejectedRecord(origin, result.reason, result.detail, headers));
+          continue;
+        }
+        const reading: TelemetryReading = result.reading;
+        const outputs = judgedLate.delete(`${batch.partition}:${message.offset}:${item}`)
+          ? [{ kind: 'late' as const, partition: batch.partition, reading, watermark: engine.watermark }]
+          : engine.reading(batch.partition, reading, now);
+        const wasLate = outputs.some((o) => o.kind === 'late');
+        if (wasLate) {
+          counts.late++;
+          const watermark = (outputs.find((o) => o.kind === 'late') as { watermark: number }).watermark;
+          const [origin, headers] = alone(item);
+          late.push(
+            rejectedRecord(origin, 'LATE', `window ended at or before the watermark ${watermark}`, {
+              [HEADERS.watermark]: String(watermark),
+              ...headers,
+            }),
+          );
+        } else {
+          counts.valid++;
+        }
+        commits.processed(
+          batch.partition,
+          BigInt(message.offset),
+          wasLate ? undefined : windowEndOf(reading.ts, semantics.windowMs),
         );
-      } else {
-        counts.valid++;
+        statuses.push(...statusesOf(outputs));
+        rows.push({
+          reading,
+          disposition: wasLate ? 'late' : 'valid',
+          partition: batch.partition,
+          offset: Number(message.offset),
+          index: item,
+          receivedAt: now,
+        });
       }
-      commits.processed(
-        batch.partition,
-        BigInt(message.offset),
-        wasLate ? undefined : windowEndOf(reading.ts, semantics.windowMs),
-      );
-      statuses.push(...statusesOf(outputs));
-      rows.push({
-        reading,
-        disposition: wasLate ? 'late' : 'valid',
-        partition: batch.partition,
-        offset: Number(message.offset),
-        receivedAt: now,
-      });
     }
     const last = batch.messages.at(-1);
     if (last) {
@@ -474,16 +411,20 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     options.onProgress?.({ ...counts });
   };
 
-  consumer.on(consumer.events.CRASH, () => (health.joined = false));
+  // After a broker outage the consumer may fetch again without rejoining: as after a
+  // join, the partitions hold the watermark until they deliver or go idle anew.
+  loop.watch(consumer, 'telemetry', health, () =>
+    loop.inTurn('resuming failed', async () => engine.assign([...held], Date.now())),
+  );
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    health.joined = true;
     const assigned = payload.memberAssignment[topics.telemetry.name] ?? [];
-    void serial(async () => {
+    loop.inTurn('resuming failed', async () => {
       engine.assign(assigned, Date.now());
       for (let partition = 0; partition < topics.telemetry.partitions; partition++) {
         if (!assigned.includes(partition)) {
           commits.revoke(partition);
           held.delete(partition);
+          readUpTo.delete(partition);
         }
       }
       const added = assigned.filter((partition) => !held.has(partition));
@@ -492,27 +433,49 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         log,
         signal: options.signal,
       });
-    }).catch((error: unknown) => log(`run: resuming failed: ${messageOf(error)}`));
+    });
   });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
-      await serial(() => handleBatch(batch, heartbeat));
-      // The fetch position: without it kafkajs would fetch from the committed offset,
-      // which lags on purpose (until windows are written), and deliver records again.
-      const last = batch.messages.at(-1);
-      if (last) resolveOffset(last.offset);
-      await heartbeat();
-    },
+    eachBatch: loop.eachBatch(handleBatch, services.heartbeatIntervalMs),
   });
   log(
     `run: consuming ${topics.telemetry.name} as group ${options.consumerGroup}; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
   );
 
+  // kafkajs serves a few partitions per fetch while catching up; one not yet served says
+  // nothing for a while, and without this it would go idle and its backlog turn late.
+  const offsetsAdmin = await connectAdmin(kafka, config.kafka);
+  let backlogCheck: Promise<void> | undefined;
+  let backlogCheckedAt = 0;
+  const checkBacklogs = async () => {
+    const topic = topics.telemetry.name;
+    const [ends, [committed]] = await Promise.all([
+      offsetsAdmin.fetchTopicOffsets(topic),
+      offsetsAdmin.fetchOffsets({ groupId: options.consumerGroup, topics: [topic] }),
+    ]);
+    // Between batches (the engine and `readUpTo` are not shared across a batch's awaits).
+    loop.inTurn('checking backlogs failed', async () => {
+      for (const { partition, high } of ends) {
+        if (!held.has(partition)) continue;
+        const committedOffset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+        const readThrough = readUpTo.get(partition) ?? BigInt(committedOffset) - 1n;
+        engine.backlog(partition, readThrough < BigInt(high) - 1n);
+      }
+    });
+  };
+
   let reported = { at: Date.now(), readings: 0 };
   const ticker = setInterval(() => {
     const now = Date.now();
+    if (backlogCheck === undefined && now - backlogCheckedAt >= BACKLOG_CHECK_MS) {
+      backlogCheckedAt = now;
+      // A broker that does not answer leaves the flags as the last batches set them.
+      backlogCheck = checkBacklogs()
+        .catch(() => undefined)
+        .finally(() => (backlogCheck = undefined));
+    }
     const readings = counts.valid + counts.invalid + counts.late;
     if (now - reported.at >= 10_000) {
       const rate = Math.round(((readings - reported.readings) * 1000) / (now - reported.at));
@@ -525,34 +488,31 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       );
       reported = { at: now, readings };
     }
-    void serial(async () => {
+    // The statuses in hand are emitted and unwritten: going on after a failure would commit past them.
+    loop.inTurn('a write failed for good', async () => {
       const statuses = statusesOf(engine.tick(Date.now()));
       if (statuses.length === 0) return;
       await publish(statuses, [], [], []);
       await commit();
       options.onProgress?.({ ...counts });
-    }).catch((error: unknown) => log(`run: tick failed: ${messageOf(error)}`));
+    });
   }, 1000);
 
-  await new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve();
-    options.signal.addEventListener('abort', () => resolve(), { once: true });
-    consumer.on(consumer.events.CRASH, (event) => {
-      log(`run: consumer crashed: ${messageOf(event.payload.error)}`);
-      if (!event.payload.restart) resolve();
-    });
-  });
+  await loop.untilStopped();
   clearInterval(ticker);
+  await backlogCheck;
+  await offsetsAdmin.disconnect();
   // Let the batch in hand finish and commit, then close everything.
   await consumer.stop();
-  await serial(async () => undefined);
+  await loop.drain();
   await http.close();
   statusVersions.complete();
   await requests.stop();
-  await Promise.allSettled([consumer.disconnect(), groupsConsumer.disconnect(), producer.disconnect()]);
-  await clickhouse.close();
+  await consumer.disconnect().catch(() => undefined);
+  await services.close();
   log(
     `run: stopped after ${counts.valid} valid, ${counts.invalid} dead-lettered, ${counts.late} late readings, ${counts.statuses} status versions`,
   );
+  loop.finish();
   return counts;
 }

@@ -42,6 +42,33 @@ export const TOPICS = {
     compacted: false,
     description: 'every status version as canonical JSON (SEMANTICS.md §4), key = group mRID',
   },
+  partials: {
+    name: 'der.partials',
+    partitions: 12,
+    retentionMs: DAY_MS,
+    compacted: false,
+    description:
+      'scaled out (DERSTREAM_SCALE_OUT=partials): partial aggregates, key = group mRID, and progress markers of every telemetry partition on every partition',
+  },
+  deviceReadings: {
+    name: 'der.device-readings',
+    partitions: 12,
+    retentionMs: -1,
+    compacted: true,
+    // A device's newer reading is written before the commit that puts it in force; until
+    // then a restore needs the older one, so compaction must not take it away at once.
+    minCompactionLagMs: DAY_MS,
+    description:
+      "scaled out: changelog of each device's latest committed reading, on its telemetry partition's number, key = device mRID",
+  },
+  groupRuns: {
+    name: 'der.group-runs',
+    partitions: 12,
+    retentionMs: -1,
+    compacted: true,
+    description:
+      "scaled out: changelog of each group's run of statuses (first and last window), key = group mRID, co-partitioned with der.partials",
+  },
   dmsStatuses: {
     name: 'dms.DERGroupStatuses',
     partitions: 3,

@@ -4,52 +4,18 @@
  * by hand (`npx tsx benchmarks/forecast/issueCost.ts [groups]`), not a test:
  * timings depend on the machine.
  */
-import { seededRandom } from '../simulator/fleet';
-import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
 import { ErrorBatch } from '../../pipelines/forecast/forecastAccuracy';
 import { defaultForecastSettings } from '../../pipelines/forecast/forecastConfig';
 import { forecastPlan } from '../../pipelines/forecast/forecastPlan';
-import { GroupForecaster } from '../../pipelines/forecast/groupForecaster';
 import { ForecastBatch } from '../../pipelines/forecast/issuedForecast';
+import { syntheticForecasters } from './syntheticForecasters';
 
 const groups = Number(process.argv[2] ?? 10_000);
 const settings = defaultForecastSettings();
 const intervalMs = settings.intervalMs;
 // One status per interval: the statuses' window length only decides how many are averaged.
 const plan = forecastPlan(settings, intervalMs);
-const random = seededRandom(1);
-const forecasters = Array.from(
-  { length: groups },
-  (_, i) => new GroupForecaster(`group-${String(i).padStart(5, '0')}`, plan),
-);
-const shapes = forecasters.map(() => ({ amplitude: 1000 + 4000 * random(), phase: random() * 96 }));
-
-function statusOf(g: number, k: number): GroupStatus {
-  const { amplitude, phase } = shapes[g]!;
-  const sun = Math.max(0, Math.sin((2 * Math.PI * (k + phase)) / 96)) * amplitude * (0.8 + 0.2 * random());
-  return {
-    groupId: forecasters[g]!.groupId,
-    windowStart: k * intervalMs,
-    windowEnd: (k + 1) * intervalMs,
-    version: 1,
-    members: 100,
-    reporting: 100,
-    fresh: 100,
-    stale: 0,
-    silent: 0,
-    connected: 100,
-    activePower: sun - 500,
-    reactivePower: null,
-    maxActivePower: sun + 200,
-    minActivePower: -1000,
-    headroomUp: null,
-    headroomDown: null,
-    stateOfCharge: 50 + 40 * Math.sin((2 * Math.PI * (k + phase)) / 96),
-    storedEnergy: null,
-    voltageMin: null,
-    voltageMax: null,
-  };
-}
+const { forecasters, statusOf } = syntheticForecasters(groups, plan, intervalMs);
 
 function cpuMs(run: () => void): number {
   const start = process.cpuUsage();

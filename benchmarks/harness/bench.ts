@@ -8,6 +8,7 @@ import { BenchResult, writeResultFile } from './resultsFile';
 import { updateResultsTable } from './resultsTable';
 import { ScenarioOutcome } from './scenarioOutcome';
 import { sinkScenario } from './sinkScenario';
+import { soakScenario } from './soakScenario';
 import { checkStack } from './stackCheck';
 import { throughputScenario } from './throughputScenario';
 
@@ -34,6 +35,7 @@ export async function bench(argv: string[]): Promise<{ path: string; result: Ben
   const shown = given.filter((setting) => !CONNECTION_SETTING.test(setting));
   const result: BenchResult = {
     scenario: options.scenario,
+    ...(options.batch > 1 && options.scenario !== 'sink' ? { variant: `--batch ${options.batch}` } : {}),
     startedAt,
     finishedAt: new Date().toISOString(),
     command: `${given.length > 0 ? `${given.join(' ')} ` : ''}npm run bench -- ${argv.join(' ')}`,
@@ -74,6 +76,8 @@ function runScenario(options: BenchOptions, devicesGiven: boolean): Promise<Scen
       return throughputScenario(options);
     case 'latency':
       return latencyScenario(options, devicesGiven);
+    case 'soak':
+      return soakScenario(options, devicesGiven);
     case 'memory':
       return memoryScenario(options);
     case 'sink':
@@ -91,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${result.scenario}: ${result.row.figures}\n`);
     for (const t of result.targets)
       process.stdout.write(
-        `  ${t.target}: ${t.display}${t.met === null ? ' (not judged)' : t.met ? ' met' : ' NOT met'}\n`,
+        `  ${t.target}: ${t.display}${t.met === null ? ` (not judged${t.unjudged ? ` ${t.unjudged}` : ''})` : t.met ? ' met' : ' NOT met'}\n`,
       );
     process.stdout.write(`result: ${path}\n`);
     return 0;

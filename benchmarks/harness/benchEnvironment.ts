@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { Admin, Kafka } from 'kafkajs';
 import { DerstreamConfig, loadConfig } from '../../topologies/config';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
-import { valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import { batchSubject, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
 
 /**
  * One benchmark run's own corner of the shared stack: a topic prefix
  * (`bench-<scenario>-<id>.`), consumer groups named after it, a chDB directory in the
  * temp folder and the pipeline's HTTP server on a free port. `teardown` deletes every
  * topic with the prefix (also those the peer created), the consumer groups, the
- * registry subject and the chDB directory.
+ * registry subjects and the chDB directory.
  */
 export interface BenchEnvironment {
   id: string;
@@ -63,6 +63,7 @@ export async function openBenchEnvironment(
       } finally {
         await admin.disconnect();
         await deleteSubject(config, valueSubject(config.topics.telemetry.name));
+        await deleteSubject(config, batchSubject(config.topics.telemetry.name));
         rmSync(chdbDir, { recursive: true, force: true });
       }
     },

@@ -3,7 +3,16 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../../pipelines/config/duration';
 import { ConfigError } from '../../pipelines/errors';
 
-export const SCENARIOS = ['consume-ceiling', 'e2e', 'compare', 'peer', 'latency', 'memory', 'sink'] as const;
+export const SCENARIOS = [
+  'consume-ceiling',
+  'e2e',
+  'compare',
+  'peer',
+  'latency',
+  'soak',
+  'memory',
+  'sink',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Everything one `npm run bench -- <scenario> …` was asked for, with each scenario's defaults filled in. */
@@ -14,13 +23,19 @@ export interface BenchOptions {
   /** Readings to pre-produce (throughput, memory) or rows to insert (sink). */
   readings: number;
   seed: number;
-  /** latency: readings/s the simulator sends; unset: half the e2e rate of the newest result in `outDir`. */
+  /**
+   * latency, soak: readings/s the simulator sends; unset: half (latency) or all (soak,
+   * twice the latency rate) of the e2e rate of the newest single-reading result in `outDir`.
+   */
   rate?: number;
-  /** latency: how long the simulator runs, ms. */
+  /** latency, soak: how long the simulator runs, ms. */
   durationMs: number;
   /** The pipeline's window W, ms (`DERSTREAM_WINDOW`). */
   windowMs: number;
-  /** sink: rows per insert of raw telemetry. */
+  /**
+   * sink: rows per insert of raw telemetry. consume-ceiling, e2e, compare: readings per
+   * Kafka message (1: TelemetryReading records; more: TelemetryBatch records from gateways).
+   */
   batch: number;
   /** Where result files go (`benchmarks/results`). */
   outDir: string;
@@ -41,6 +56,7 @@ scenarios (each on the local stack, bash ops/stack.sh up; topics of its own, del
   compare          consume-ceiling, then e2e, on the same topic: the ratio e2e / ceiling
   peer             consume-ceiling, the Kafka Streams peer, then e2e, on the same topic: e2e / peer and e2e / ceiling
   latency          the simulator at a steady rate into the live pipeline: window close → status on Kafka
+  soak             the latency set-up at twice its rate for 10 minutes: RSS, heap and consumer lag over time
   memory           N devices in G groups through the live pipeline (child process): RSS and heap
   sink             status and telemetry inserts through the chDB sink vs INSERT … SELECT from numbers()
 
@@ -49,10 +65,12 @@ options:
   --groups G       groups (throughput 1000; latency 100; memory 10000; sink 1000)
   --readings R     readings to pre-produce (throughput 2000000; memory 6 × devices) or telemetry rows (sink 1000000)
   --seed S         simulator seed (7)
-  --rate R         latency: readings/s (default: half the e2e rate of the newest e2e/compare/peer result, else 5000)
-  --duration D     latency: how long to send (5m)
+  --rate R         latency: readings/s (default: half the e2e rate of the newest single-reading e2e/compare/peer
+                   result, else 5000); soak: twice that (the whole e2e rate, else 10000)
+  --duration D     latency: how long to send (5m); soak (10m)
   --window D       the pipeline's window W (60s)
-  --batch N        sink: telemetry rows per insert (10000)
+  --batch N        sink: telemetry rows per insert (10000); consume-ceiling, e2e, compare: readings per
+                   Kafka message (1; above 1 gateways send TelemetryBatch records of up to N readings)
   --out DIR        where the result JSON goes (benchmarks/results; env DERSTREAM_BENCH_OUT)
   --table FILE     the Markdown results table to update (benchmarks/RESULTS.md; with --out: DIR/RESULTS.md)
   --quiet          no progress bars
@@ -66,6 +84,7 @@ const DEFAULTS: Record<Scenario, { devices: number; groups: number; readings?: n
   compare: { devices: 100_000, groups: 1000, readings: 2_000_000 },
   peer: { devices: 100_000, groups: 1000, readings: 2_000_000 },
   latency: { devices: 10_000, groups: 100 },
+  soak: { devices: 20_000, groups: 100 },
   memory: { devices: 1_000_000, groups: 10_000 },
   sink: { devices: 10_000, groups: 1000, readings: 1_000_000 },
 };
@@ -121,13 +140,31 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     readings: count('readings', values.readings, defaults.readings ?? 6 * devices),
     seed: count('seed', values.seed, 7),
     rate: values.rate === undefined ? undefined : count('rate', values.rate, 0),
-    durationMs: duration('duration', values.duration, 5 * 60_000),
+    durationMs: duration('duration', values.duration, (scenario === 'soak' ? 10 : 5) * 60_000),
     windowMs: duration('window', values.window, 60_000),
-    batch: count('batch', values.batch, 10_000),
+    batch: messageBatch(scenario, values.batch, count),
     outDir,
     tableFile: resolve(values.table ?? (customOut ? `${outDir}/RESULTS.md` : 'benchmarks/RESULTS.md')),
     quiet: values.quiet ?? false,
     profile: values.profile ?? false,
     argv,
   };
+}
+
+/** Scenarios whose pre-produced topic may hold gateway batches (`--batch N`). */
+const BATCHED_SCENARIOS: readonly Scenario[] = ['consume-ceiling', 'e2e', 'compare'];
+
+function messageBatch(
+  scenario: Scenario,
+  text: string | undefined,
+  count: (flag: string, text: string | undefined, fallback: number) => number,
+): number {
+  if (scenario === 'sink') return count('batch', text, 10_000);
+  const readings = count('batch', text, 1);
+  if (readings > 1 && !BATCHED_SCENARIOS.includes(scenario))
+    throw new ConfigError(
+      '--batch',
+      `${scenario} sends single readings only (the Kafka Streams peer and the paced simulator read and write TelemetryReading records); batches: ${BATCHED_SCENARIOS.join(', ')}`,
+    );
+  return readings;
 }

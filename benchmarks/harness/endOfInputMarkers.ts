@@ -33,11 +33,9 @@ export async function produceEndOfInputMarkers(
         minActivePower: null,
         connected: true,
       };
-      return {
-        partition,
-        key: reading.deviceId,
-        value: encodeConfluent(fleet.schemaId, fleet.type, reading),
-      };
+      // In a batched run the marker is a batch of one: the topic's records stay of one kind.
+      const value = fleet.batched ? { gatewayId: reading.deviceId, readings: [reading] } : reading;
+      return { partition, key: reading.deviceId, value: encodeConfluent(fleet.schemaId, fleet.type, value) };
     });
     await producer.send({ topic: config.topics.telemetry.name, acks: -1, messages });
     return messages.length;

@@ -2,8 +2,14 @@ import { Type } from 'avsc';
 import { Message } from 'kafkajs';
 import { createFleet, EmissionOptions, Fleet, fleetReadings } from '../simulator/fleet';
 import { produceReadings } from '../simulator/fleetProducer';
+import { GatewayBatching, gatewayBatching } from '../simulator/gatewayBatches';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
-import { telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import {
+  batchSubject,
+  telemetryBatchSchema,
+  telemetrySchema,
+  valueSubject,
+} from '../../pipelines/io/registry/telemetrySchemas';
 import { BenchEnvironment } from './benchEnvironment';
 import { progressBar } from './progressBar';
 import { topicsReady } from './topicsReady';
@@ -17,6 +23,8 @@ export interface FleetSpec {
   windowMs: number;
   /** Every device reports this often (ms); unset: each kind's usual mix (10 s to 5 min). */
   intervalMs?: number;
+  /** Readings per message: 1 (unset) sends TelemetryReading records, more sends gateways' TelemetryBatch records. */
+  batch?: number;
 }
 
 /** What went onto the run's topics. */
@@ -27,12 +35,18 @@ export interface ProducedFleet {
   memberships: number;
   /** Readings on the telemetry topic. */
   readings: number;
+  /** Records on the telemetry topic: the readings, or the gateway batches holding them. */
+  messages: number;
+  /** The gateways that sent batches (none: single readings). */
+  gateways?: GatewayBatching;
   /** The simulated span [start, end), epoch ms, aligned to the window. */
   start: number;
   end: number;
   windows: number;
+  /** The writer schema of the records: TelemetryReading v1, or TelemetryBatch v1 when batched. */
   schemaId: number;
   type: Type;
+  batched: boolean;
   produceMs: number;
   produceRate: number;
 }
@@ -65,10 +79,12 @@ export async function produceFleet(
     seed: spec.seed,
     intervalMs: spec.intervalMs,
   });
-  const schemaId = await publishSchemaAndGroups(bench, fleet);
-  const type = Type.forSchema(telemetrySchema(1) as never);
+  const batched = (spec.batch ?? 1) > 1;
+  const schemaId = await publishSchemaAndGroups(bench, fleet, batched);
+  const type = Type.forSchema((batched ? telemetryBatchSchema() : telemetrySchema(1)) as never);
 
   const perWindow = readingsPerWindow(fleet, spec.windowMs);
+  const gateways = batched ? gatewayBatching((perWindow * 1000) / spec.windowMs, spec.batch!) : undefined;
   const windows = Math.max(1, Math.ceil(spec.readings / perWindow));
   const end = Math.floor((options.now ?? Date.now()) / spec.windowMs) * spec.windowMs - 10 * 60_000;
   const start = end - windows * spec.windowMs;
@@ -77,6 +93,7 @@ export async function produceFleet(
     unit: 'readings',
   });
   const startedAt = performance.now();
+  let messages = 0;
   const readings = await produceReadings(
     bench.kafka,
     fleetReadings(fleet, { ...EMISSION, seed: spec.seed + 1, start, end }),
@@ -86,7 +103,11 @@ export async function produceFleet(
       type,
       paced: false,
       batchSize: 5000,
-      onProgress: (sent) => bar.update(sent),
+      gateways,
+      onProgress: (sent, records) => {
+        messages = records;
+        bar.update(sent);
+      },
     },
   );
   const produceMs = performance.now() - startedAt;
@@ -96,25 +117,34 @@ export async function produceFleet(
     groups: fleet.groups.length,
     memberships: fleet.devices.reduce((sum, d) => sum + d.groups.length, 0),
     readings,
+    messages,
+    ...(gateways ? { gateways } : {}),
     start,
     end,
     windows,
     schemaId,
     type,
+    batched,
     produceMs: Math.round(produceMs),
     produceRate: Math.round((readings * 1000) / produceMs),
   };
 }
 
-/** Registers the v1 telemetry schema under the run's subject and puts every group on the groups topic. */
-export async function publishSchemaAndGroups(bench: BenchEnvironment, fleet: Fleet): Promise<number> {
+/**
+ * Registers the telemetry schema the run writes under the run's subject (the v1 reading,
+ * or the batch under its own subject) and puts every group on the groups topic.
+ */
+export async function publishSchemaAndGroups(
+  bench: BenchEnvironment,
+  fleet: Fleet,
+  batched = false,
+): Promise<number> {
   const { config } = bench;
   const registry = await connectRegistry(config.registry);
-  const schemaId = await registerAvroSchema(
-    registry,
-    valueSubject(config.topics.telemetry.name),
-    telemetrySchema(1),
-  );
+  const topic = config.topics.telemetry.name;
+  const schemaId = batched
+    ? await registerAvroSchema(registry, batchSubject(topic), telemetryBatchSchema())
+    : await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(1));
   const producer = bench.kafka.producer();
   await producer.connect();
   try {

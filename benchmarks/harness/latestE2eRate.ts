@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The e2e rate (readings/s) of the newest e2e, compare or peer result in `dir`, and its
- * file: the latency scenario sends at half of it unless told a rate.
+ * The e2e rate (readings/s) of the newest e2e, compare or peer result in `dir` read from
+ * single-reading messages (not `--batch`: the paced simulator sends single readings), and
+ * its file: the latency scenario sends at half of it unless told a rate, the soak at all of it.
  */
 export function latestE2eRate(dir: string): { rate: number; file: string } | undefined {
   let files: string[];
@@ -17,8 +18,10 @@ export function latestE2eRate(dir: string): { rate: number; file: string } | und
     try {
       const result = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
         startedAt?: string;
+        parameters?: { batch?: number };
         figures?: { e2e?: { pipeline?: { readingsPerSecond?: number } } };
       };
+      if ((result.parameters?.batch ?? 1) > 1) continue;
       const rate = result.figures?.e2e?.pipeline?.readingsPerSecond;
       const at = result.startedAt ?? '';
       if (typeof rate === 'number' && rate > 0 && (newest === undefined || at > newest.at))

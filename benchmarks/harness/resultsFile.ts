@@ -7,6 +7,8 @@ import { TargetCheck } from './scenarioOutcome';
 /** One run, as `benchmarks/results/<scenario>-<date>.json` holds it. */
 export interface BenchResult {
   scenario: Scenario;
+  /** What sets the run apart from the scenario's plain form ("--batch 50"): its own row in the table. */
+  variant?: string;
   startedAt: string;
   finishedAt: string;
   /** How to run it again. */

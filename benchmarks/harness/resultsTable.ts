@@ -12,7 +12,8 @@ const HEADER = [
 
 /**
  * Puts the result's row into the table between the markers of `file` (created when
- * missing), one row per scenario, the newest run, in the order of the scenario list;
+ * missing), one row per scenario and variant (`compare`, `compare --batch 50`), the
+ * newest run, in the order of the scenario list, each scenario's plain form first;
  * everything outside the markers is left as it is. The file is then formatted with the
  * repository's prettier settings, so `prettier --check` passes.
  */
@@ -30,14 +31,25 @@ export async function updateResultsTable(
 
   const rows = new Map<string, string>();
   for (const line of body.split('\n')) {
-    const scenario = /^\|\s*`([a-z0-9-]+)`\s*\|/.exec(line)?.[1];
-    if (scenario) rows.set(scenario, line.trim());
+    const key = /^\|\s*`([a-z0-9-]+(?: [^`|]+)?)`\s*\|/.exec(line)?.[1];
+    if (key) rows.set(key, line.trim());
   }
-  rows.set(result.scenario, rowOf(result, relative(dirname(file), resultPath)));
-  const ordered = SCENARIOS.flatMap((scenario) => (rows.has(scenario) ? [rows.get(scenario)!] : []));
+  rows.set(keyOf(result), rowOf(result, relative(dirname(file), resultPath)));
+  const ordered = SCENARIOS.flatMap((scenario) =>
+    [...rows.keys()]
+      .filter((key) => key.split(' ')[0] === scenario)
+      .sort((a, b) =>
+        a === scenario ? -1 : b === scenario ? 1 : a.localeCompare(b, 'en', { numeric: true }),
+      )
+      .map((key) => rows.get(key)!),
+  );
   const table = `${START}\n\n${[...HEADER, ...ordered].join('\n')}\n\n${END}`;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, await formatMarkdown(`${before}${table}${after}`, file));
+}
+
+function keyOf(result: BenchResult): string {
+  return result.variant ? `${result.scenario} ${result.variant}` : result.scenario;
 }
 
 function rowOf(result: BenchResult, link: string): string {
@@ -47,12 +59,12 @@ function rowOf(result: BenchResult, link: string): string {
       : result.targets
           .map(
             (t) =>
-              `${t.target}: ${t.display} ${t.met === null ? '(not judged at this size)' : t.met ? '**met**' : '**not met**'}`,
+              `${t.target}: ${t.display} ${t.met === null ? `(not judged ${t.unjudged ?? 'at this size'})` : t.met ? '**met**' : '**not met**'}`,
           )
           .join('<br>');
   const date = result.startedAt.slice(0, 16).replace('T', ' ');
   const cells = [
-    `\`${result.scenario}\``,
+    `\`${keyOf(result)}\``,
     result.row.parameters,
     result.row.figures,
     targets,

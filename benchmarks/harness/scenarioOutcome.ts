@@ -8,6 +8,8 @@ export interface TargetCheck {
   display: string;
   /** `null` when this run cannot judge it (e.g. memory below 1M/10k). */
   met: boolean | null;
+  /** Why not, when `met` is null and the reason is not the run's size. */
+  unjudged?: string;
 }
 
 /** What a scenario hands back to bench.ts: the record and its row of the results table. */

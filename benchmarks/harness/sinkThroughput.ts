@@ -87,6 +87,7 @@ export async function sinkThroughput(
             disposition: 'valid',
             partition: offset % 12,
             offset,
+            index: 0,
             receivedAt,
           });
           offset++;
@@ -106,7 +107,7 @@ export async function sinkThroughput(
          if(number % 5 = 0, number % 101, NULL),
          if(number % 4 = 3, NULL, (number % 10007) / 3.7),
          if(number % 4 = 3, NULL, -((number % 503) * 1.0)),
-         true, 'valid', number % 12, intDiv(number, 12), now64(3, 'UTC')
+         true, 'valid', number % 12, intDiv(number, 12), 0, now64(3, 'UTC')
        FROM numbers(${from}, ${rows})`;
     const telemetryCeiling = await ceiling(
       clickhouse,

@@ -9,6 +9,7 @@ import { forkTypescript } from './forkTypescript';
 import type { PacedSimulatorMessage, PacedSimulatorSpec } from './pacedSimulatorProcess';
 import { Distribution, distribution } from './percentiles';
 import { progressBar } from './progressBar';
+import { LagSample, RunSampler, startRunSampler } from './runSampler';
 import { topicsReady } from './topicsReady';
 
 export interface LatencySpec {
@@ -46,6 +47,16 @@ export interface LatencyFigures {
   batchIntervalMs: Distribution;
   /** Per window: its statuses' worst delay beyond the watermark, ms. */
   perWindowMaxMs: number[];
+  /** Per measured window: [window end, statuses on the topic] (every group has one when complete). */
+  statusesPerWindow: [number, number][];
+  /** With `sampleEveryMs`: memory and lag from the simulator's start, in ms since then. */
+  run?: {
+    samples: LagSample[];
+    /** When the first measured window's first status was on Kafka. */
+    steadyFromMs: number;
+    /** When the simulator stopped sending. */
+    sentMs: number;
+  };
   /** The pipeline's counts after its last batch. */
   pipeline: LiveCounts | null;
 }
@@ -63,7 +74,7 @@ export interface LatencyFigures {
 export async function steadyRateLatency(
   bench: BenchEnvironment,
   spec: LatencySpec,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; sampleEveryMs?: number } = {},
 ): Promise<LatencyFigures> {
   const { config } = bench;
   const { windowMs, outOfOrdernessMs } = config.semantics;
@@ -104,6 +115,7 @@ export async function steadyRateLatency(
   });
 
   const controller = new AbortController();
+  let sampler: RunSampler | undefined;
   const batchEnds: number[] = [];
   let counts: LiveCounts | undefined;
   const log: string[] = [];
@@ -145,7 +157,19 @@ export async function steadyRateLatency(
       {
         env: bench.env,
         onMessage: (message) => {
-          if ((message as PacedSimulatorMessage).kind === 'started') startedAt = Date.now();
+          if ((message as PacedSimulatorMessage).kind !== 'started') return;
+          startedAt = Date.now();
+          if (options.sampleEveryMs)
+            sampler = startRunSampler(
+              bench.admin,
+              config.topics.telemetry.name,
+              config.consumerGroup,
+              options.sampleEveryMs,
+              () => ({
+                records: counts ? counts.valid + counts.invalid + counts.late : 0,
+                statuses: counts?.statuses ?? 0,
+              }),
+            );
         },
       },
     );
@@ -172,7 +196,11 @@ export async function steadyRateLatency(
     while (seen.filter((s) => s.windowEnd === lastEnd).length < spec.groups && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 200));
 
+    const samples = await sampler?.stop();
     const measured = seen.filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd);
+    const perWindow = new Map<number, number>();
+    for (let end = firstEnd; end <= lastEnd; end += windowMs) perWindow.set(end, 0);
+    for (const s of measured) perWindow.set(s.windowEnd, perWindow.get(s.windowEnd)! + 1);
     const beyond = measured.map((s) => s.appendedAt - s.windowEnd - outOfOrdernessMs);
     const byWindow = new Map<number, number>();
     for (const s of measured)
@@ -195,9 +223,20 @@ export async function steadyRateLatency(
       afterClosingReadingMs: distribution(measured.map((s) => s.appendedAt - closingAt.get(s.windowEnd)!)),
       batchIntervalMs: distribution(batchEnds.slice(1).map((at, i) => at - batchEnds[i]!)),
       perWindowMaxMs: [...byWindow.entries()].sort((a, b) => a[0] - b[0]).map(([, max]) => max),
+      statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,
+      ...(samples
+        ? {
+            run: {
+              samples,
+              steadyFromMs: measured.reduce((first, s) => Math.min(first, s.appendedAt - start), sentMs),
+              sentMs,
+            },
+          }
+        : {}),
     };
   } finally {
+    await sampler?.stop();
     controller.abort();
     await running.catch(() => undefined);
     await watcher.disconnect();

@@ -2,6 +2,7 @@ import { Type } from 'avsc';
 import { Kafka, Message, Producer } from 'kafkajs';
 import { encodeConfluent } from '../../pipelines/io/registry/confluentWire';
 import { TelemetryReading } from '../../pipelines/telemetryReading';
+import { GatewayBatching, gatewayBatches } from './gatewayBatches';
 
 export interface FleetProducerOptions {
   topic: string;
@@ -10,15 +11,22 @@ export interface FleetProducerOptions {
   type: Type;
   /** Wait for each reading's arrival time on the wall clock (live), or send at once (benchmarks). */
   paced: boolean;
-  /** Records per produce request. */
+  /** Readings per produce request. */
   batchSize?: number;
+  /**
+   * Send the readings in gateway batches (`TelemetryBatch`, written with `schemaId` and
+   * `type`, keyed by gateway) instead of one per record (`TelemetryReading`, keyed by device).
+   */
+  gateways?: GatewayBatching;
   signal?: AbortSignal;
-  onProgress?: (sent: number) => void;
+  /** After each produce request: readings and records sent so far. */
+  onProgress?: (sent: number, messages: number) => void;
 }
 
 /**
  * Produces readings to Kafka as Avro in Confluent's wire format, keyed by device mRID
- * so each device's readings stay in order on one partition. Returns how many it sent.
+ * (or gateway) so each device's readings stay in order on one partition. Returns how
+ * many readings it sent.
  */
 export async function produceReadings(
   kafka: Kafka,
@@ -27,25 +35,38 @@ export async function produceReadings(
 ): Promise<number> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
   await producer.connect();
-  const batchSize = options.batchSize ?? 2000;
+  const perRecord = options.gateways?.readings ?? 1;
+  const batchSize = Math.max(1, Math.floor((options.batchSize ?? 2000) / perRecord));
+  const records: Iterable<[number, { key: string; value: unknown; readings: number }]> = options.gateways
+    ? mapIterable(gatewayBatches(readings, options.gateways), (batch) => ({
+        key: batch.gatewayId,
+        value: batch,
+        readings: batch.readings.length,
+      }))
+    : mapIterable(readings, (reading) => ({ key: reading.deviceId, value: reading, readings: 1 }));
   let batch: Message[] = [];
+  let pending = 0;
   let sent = 0;
+  let messages = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     await producer.send({ topic: options.topic, messages: batch, acks: -1 });
-    sent += batch.length;
+    sent += pending;
+    messages += batch.length;
     batch = [];
-    options.onProgress?.(sent);
+    pending = 0;
+    options.onProgress?.(sent, messages);
   };
   try {
-    for (const [arrival, reading] of readings) {
+    for (const [arrival, record] of records) {
       if (options.signal?.aborted) break;
       if (options.paced && arrival > Date.now()) {
         await flush();
         const wait = arrival - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      batch.push({ key: reading.deviceId, value: encodeConfluent(options.schemaId, options.type, reading) });
+      batch.push({ key: record.key, value: encodeConfluent(options.schemaId, options.type, record.value) });
+      pending += record.readings;
       if (batch.length >= batchSize) await flush();
     }
     await flush();
@@ -53,4 +74,8 @@ export async function produceReadings(
     await producer.disconnect();
   }
   return sent;
+}
+
+function* mapIterable<A, B>(items: Iterable<[number, A]>, map: (item: A) => B): Generator<[number, B]> {
+  for (const [at, item] of items) yield [at, map(item)];
 }

@@ -14,17 +14,26 @@ export type ExactSum = number[];
 
 /** Adds `x` to `partials` in place. */
 export function addExact(partials: ExactSum, x: number): void {
+  const n = partials.length;
   let i = 0;
-  for (let j = 0; j < partials.length; j++) {
+  for (let j = 0; j < n; j++) {
     let y = partials[j]!;
-    if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+    if (Math.abs(x) < Math.abs(y)) {
+      const t = x;
+      x = y;
+      y = t;
+    }
     const hi = x + y;
     const lo = y - (hi - x);
     if (lo !== 0) partials[i++] = lo;
     x = hi;
   }
-  partials.length = i;
-  partials.push(x);
+  // The list mostly keeps its length: setting it is slow, so only when it shrinks.
+  if (i === n) partials.push(x);
+  else {
+    partials[i] = x;
+    if (i + 1 < n) partials.length = i + 1;
+  }
 }
 
 /** Adds every term of `other` (another exact sum) to `partials` in place. */

@@ -1,4 +1,3 @@
-import { TelemetryReading } from '../telemetryReading';
 import { ExactSum, addExact, mergeExact, roundExact } from './exactSum';
 import { GroupStatus } from './groupStatus';
 
@@ -82,61 +81,6 @@ export function emptyPartial(
 
 /** How a member stands at a window's end, from its last reading (SEMANTICS.md §4). */
 export type MemberStanding = 'fresh' | 'stale';
-
-/**
- * Adds one member, given its last reading before the window's end, to the partial.
- * `reporting` says it has a valid reading inside the window; a reporting member is
- * fresh whatever the staleness bound says.
- */
-export function addMember(
-  partial: PartialAggregate,
-  last: TelemetryReading,
-  reporting: boolean,
-  ratedEnergy: number | undefined,
-  stalenessMs: number,
-): void {
-  const fresh = reporting || partial.windowEnd - last.ts <= stalenessMs;
-  if (!fresh) {
-    partial.stale++;
-    return;
-  }
-  partial.fresh++;
-  if (reporting) partial.reporting++;
-  addExact(partial.activePower, last.activePower);
-  if (last.reactivePower !== null) {
-    addExact(partial.reactivePower, last.reactivePower);
-    partial.reactivePowerCount++;
-  }
-  if (last.voltage !== null) {
-    partial.voltageMin =
-      partial.voltageMin === null ? last.voltage : Math.min(partial.voltageMin, last.voltage);
-    partial.voltageMax =
-      partial.voltageMax === null ? last.voltage : Math.max(partial.voltageMax, last.voltage);
-  }
-  if (last.stateOfCharge !== null) {
-    partial.socCount++;
-    addExact(partial.socPlain, last.stateOfCharge);
-    if (ratedEnergy === undefined) partial.socWithoutEnergy++;
-    else {
-      addExact(partial.socWeighted, last.stateOfCharge * ratedEnergy);
-      addExact(partial.socWeight, ratedEnergy);
-      addExact(partial.storedEnergy, (last.stateOfCharge / 100) * ratedEnergy);
-      partial.storedEnergyCount++;
-    }
-  }
-  if (!last.connected) return;
-  partial.connected++;
-  if (last.maxActivePower !== null) {
-    addExact(partial.maxActivePower, last.maxActivePower);
-    addExact(partial.activePowerWithMax, last.activePower);
-    partial.maxActivePowerCount++;
-  }
-  if (last.minActivePower !== null) {
-    addExact(partial.minActivePower, last.minActivePower);
-    addExact(partial.activePowerWithMin, last.activePower);
-    partial.minActivePowerCount++;
-  }
-}
 
 /** Folds `other` into `into` (same group and window, another partition). */
 export function mergePartial(into: PartialAggregate, other: PartialAggregate): void {

@@ -1,26 +1,67 @@
 import { MembershipSnapshot } from '../membership/membershipState';
 import { TelemetryReading } from '../telemetryReading';
-import { PartialAggregate, addMember, emptyPartial } from './partialAggregate';
+import * as exactSum from './exactSum';
+import { PartialAggregate, emptyPartial } from './partialAggregate';
+import { ROW, ReadingRows } from './readingRows';
+import { StageMembers } from './stageMembers';
 
-/**
- * The last readings of one device: the latest valid reading of each window that may
- * still be emitted or re-emitted, and one `base` reading, the latest of all windows
- * already closed for good. Bounded by the number of open windows, whatever the
- * device's reporting rate.
- */
-interface DeviceReadings {
-  base: TelemetryReading | undefined;
-  /** Window end → the latest reading inside that window. */
-  open: Map<number, TelemetryReading>;
-}
+// Taken out of their modules once: imports compile to getters (CommonJS through tsx), a
+// cost on the path run for every member of every group at every window close.
+const { addExact } = exactSum;
+const {
+  TS,
+  ACTIVE_POWER,
+  REACTIVE_POWER,
+  VOLTAGE,
+  STATE_OF_CHARGE,
+  MAX_ACTIVE_POWER,
+  MIN_ACTIVE_POWER,
+  CONNECTED,
+} = ROW;
+
+/** In `lastOf`: the device has no reading before the window's end. */
+const NONE = -1;
 
 /**
  * The first aggregation stage, for one source partition: it keeps the last readings of
  * the devices whose readings come through that partition, and computes what they
  * contribute to each group's status for a window (SEMANTICS.md §4).
+ *
+ * Per device it keeps the latest valid reading of each window that may still be
+ * emitted or re-emitted (its "open" readings), and one `base` reading, the latest of all
+ * windows already closed for good: bounded by the number of open windows, whatever the
+ * device's reporting rate.
+ *
+ * Layout, for a fleet of a million devices: each device has a dense slot; base readings
+ * are rows by slot; open readings are rows of a second store, linked per device (a
+ * device has one or two), their rows reused once their window is closed. A window close
+ * is then a pass over typed arrays, group by group with the members worked out once per
+ * snapshot ({@link StageMembers}), and allocates nothing per device.
  */
 export class PartialStage {
-  private readonly devices = new Map<string, DeviceReadings>();
+  private readonly slotOf = new Map<string, number>();
+  private readonly deviceIds: string[] = [];
+  /** By slot: the base reading (ts NaN: none), and the first open row (-1: none). */
+  private readonly base = new ReadingRows(1024);
+  private head = new Int32Array(1024).fill(-1);
+  /** By row: the open reading, its window end (NaN: a free row), its device and the device's next row. */
+  private readonly rows = new ReadingRows(1024);
+  private rowEnd = new Float64Array(1024).fill(NaN);
+  private rowSlot = new Int32Array(1024);
+  private rowNext = new Int32Array(1024);
+  /** Rows ever used (the rest are free), and the free ones below that, linked by rowNext. */
+  private rowsUsed = 0;
+  private freeRow = -1;
+  /** Window end → open rows in it. */
+  private readonly openRows = new Map<number, number>();
+  private members: StageMembers | undefined;
+  /**
+   * By slot, while a window is computed: where its last reading starts, in `rows.data`
+   * (>= 0), in `base.data` (as `-2 - at`), or NONE; and whether it is in the window
+   * (reporting).
+   */
+  private lastOf = new Int32Array(1024);
+  private reportingOf = new Uint8Array(1024);
 
   constructor(
     readonly partition: number,
@@ -29,7 +70,7 @@ export class PartialStage {
   ) {}
 
   get deviceCount(): number {
-    return this.devices.size;
+    return this.deviceIds.length;
   }
 
   /**
@@ -37,30 +78,60 @@ export class PartialStage {
    * arrives last wins, hence `>=`.
    */
   add(reading: TelemetryReading): void {
-    let device = this.devices.get(reading.deviceId);
-    if (!device) this.devices.set(reading.deviceId, (device = { base: undefined, open: new Map() }));
+    const slot = this.slotOf.get(reading.deviceId) ?? this.newSlot(reading.deviceId);
     const end = this.windowEndOf(reading.ts);
-    const current = device.open.get(end);
-    if (current === undefined || reading.ts >= current.ts) device.open.set(end, reading);
+    for (let row = this.head[slot]!; row >= 0; row = this.rowNext[row]!) {
+      if (this.rowEnd[row] !== end) continue;
+      if (reading.ts >= this.rows.ts(row)) this.rows.set(row, reading);
+      return;
+    }
+    const row = this.newRow();
+    this.rows.set(row, reading);
+    this.rowEnd[row] = end;
+    this.rowSlot[row] = slot;
+    this.rowNext[row] = this.head[slot]!;
+    this.head[slot] = row;
+    this.openRows.set(end, (this.openRows.get(end) ?? 0) + 1);
   }
 
   /** The partials of every group with a member on this partition, for the window ending at `windowEnd`. */
   partials(windowEnd: number, snapshot: MembershipSnapshot, watermark: number): PartialAggregate[] {
-    const partials = new Map<string, PartialAggregate>();
-    for (const [deviceId, device] of this.devices) {
-      const memberships = snapshot.groupsOfDevice(deviceId);
-      if (memberships.length === 0) continue;
-      const last = lastBefore(device, windowEnd);
-      if (!last) continue;
-      const reporting = device.open.has(windowEnd);
-      for (const { groupId, member } of memberships) {
-        let partial = partials.get(groupId);
-        if (!partial)
-          partials.set(groupId, (partial = emptyPartial(this.partition, watermark, groupId, windowEnd)));
-        addMember(partial, last, reporting, member.ratedEnergy, this.stalenessMs);
+    const created: PartialAggregate[] = [];
+    this.addInto(windowEnd, snapshot, this.partition, watermark, [], created);
+    return created;
+  }
+
+  /**
+   * Adds what this partition's devices contribute to the window ending at `windowEnd`
+   * into `byGroup`, one partial per group by the number `groupNumbering(snapshot)` gives
+   * it; a partial it creates (for `partition`, `watermark`) is also pushed to `created`.
+   * Several stages adding into the same partials give the merge of their partials:
+   * every field is a count, an exact sum, a minimum or a maximum.
+   */
+  addInto(
+    windowEnd: number,
+    snapshot: MembershipSnapshot,
+    partition: number,
+    watermark: number,
+    byGroup: (PartialAggregate | undefined)[],
+    created: PartialAggregate[],
+  ): void {
+    const members = this.membersIn(snapshot);
+    this.findLast(windowEnd);
+    const { start, slot, ratedEnergy } = members;
+    const { groupIds } = members.numbering;
+    for (let group = 0; group < groupIds.length; group++) {
+      const from = start[group]!;
+      const to = start[group + 1]!;
+      if (from === to || !this.anyLast(slot, from, to)) continue;
+      let partial = byGroup[group];
+      if (partial === undefined) {
+        partial = emptyPartial(partition, watermark, groupIds[group]!, windowEnd);
+        byGroup[group] = partial;
+        created.push(partial);
       }
+      this.addMembers(partial, slot, ratedEnergy, from, to);
     }
-    return [...partials.values()];
   }
 
   /** The partial of one group, recomputed from its members (after a reading within the allowed lateness). */
@@ -71,44 +142,237 @@ export class PartialStage {
     watermark: number,
   ): PartialAggregate {
     const partial = emptyPartial(this.partition, watermark, groupId, windowEnd);
+    const slots: number[] = [];
+    const energies: number[] = [];
     for (const member of snapshot.groups.get(groupId)?.members ?? []) {
-      const device = this.devices.get(member.deviceId);
-      const last = device && lastBefore(device, windowEnd);
-      if (last) addMember(partial, last, device.open.has(windowEnd), member.ratedEnergy, this.stalenessMs);
+      const slot = this.slotOf.get(member.deviceId);
+      if (slot === undefined) continue;
+      this.lastAt(slot, windowEnd);
+      slots.push(slot);
+      energies.push(member.ratedEnergy ?? NaN);
     }
+    this.addMembers(partial, Int32Array.from(slots), Float64Array.from(energies), 0, slots.length);
     return partial;
   }
 
   /** The end of the earliest window at or after `windowEnd` holding a reading of this partition. */
   nextReadingWindowEnd(windowEnd: number): number {
     let next = Infinity;
-    for (const device of this.devices.values()) {
-      for (const end of device.open.keys()) if (end >= windowEnd && end < next) next = end;
-    }
+    for (const end of this.openRows.keys()) if (end >= windowEnd && end < next) next = end;
     return next;
   }
 
   /** Windows ending at or before `windowEnd` are closed for good: keep only their latest reading. */
   close(windowEnd: number): void {
-    for (const device of this.devices.values()) {
-      for (const [end, reading] of device.open) {
-        if (end > windowEnd) continue;
-        if (device.base === undefined || reading.ts >= device.base.ts) device.base = reading;
-        device.open.delete(end);
+    let closing = false;
+    for (const end of this.openRows.keys()) {
+      if (end > windowEnd) continue;
+      closing = true;
+      this.openRows.delete(end);
+    }
+    if (!closing) return;
+    const { base, rows, rowEnd, rowSlot, rowNext } = this;
+    for (let row = 0; row < this.rowsUsed; row++) {
+      // A free row's end is NaN, never <= windowEnd.
+      if (!(rowEnd[row]! <= windowEnd)) continue;
+      const slot = rowSlot[row]!;
+      const baseTs = base.ts(slot);
+      if (Number.isNaN(baseTs) || rows.ts(row) >= baseTs) base.copyRow(rows, row, slot);
+      this.unlink(slot, row);
+      rowEnd[row] = NaN;
+      rowNext[row] = this.freeRow;
+      this.freeRow = row;
+    }
+  }
+
+  /** Whether any of the devices in `slots[from ..< to]` has a last reading (`lastOf`). */
+  private anyLast(slots: Int32Array, from: number, to: number): boolean {
+    for (let i = from; i < to; i++) if (this.lastOf[slots[i]!] !== NONE) return true;
+    return false;
+  }
+
+  /**
+   * Adds the members `slots[from ..< to]` of the partial's group (with their
+   * `ratedEnergies` there, NaN when not given), each by its last reading as `lastOf` and
+   * `reportingOf` have it. A reporting member is fresh whatever the staleness bound says.
+   * Counts and the voltage range are kept in locals and written once: a double written
+   * to an object's field that may also be null is a new heap number each time.
+   */
+  private addMembers(
+    partial: PartialAggregate,
+    slots: Int32Array,
+    ratedEnergies: Float64Array,
+    from: number,
+    to: number,
+  ): void {
+    const { lastOf, reportingOf, stalenessMs } = this;
+    const rows = this.rows.data;
+    const base = this.base.data;
+    const windowEnd = partial.windowEnd;
+    let reportingCount = 0;
+    let fresh = 0;
+    let stale = 0;
+    let connected = 0;
+    let reactivePowerCount = 0;
+    let maxActivePowerCount = 0;
+    let minActivePowerCount = 0;
+    let socCount = 0;
+    let socWithoutEnergy = 0;
+    let storedEnergyCount = 0;
+    let voltageMin = Infinity;
+    let voltageMax = -Infinity;
+    for (let i = from; i < to; i++) {
+      const slot = slots[i]!;
+      const last = lastOf[slot]!;
+      if (last === NONE) continue;
+      const data = last >= 0 ? rows : base;
+      const at = last >= 0 ? last : -2 - last;
+      const reporting = reportingOf[slot] === 1;
+      if (!reporting && windowEnd - data[at + TS]! > stalenessMs) {
+        stale++;
+        continue;
+      }
+      fresh++;
+      if (reporting) reportingCount++;
+      const activePower = data[at + ACTIVE_POWER]!;
+      addExact(partial.activePower, activePower);
+      const reactivePower = data[at + REACTIVE_POWER]!;
+      if (!Number.isNaN(reactivePower)) {
+        addExact(partial.reactivePower, reactivePower);
+        reactivePowerCount++;
+      }
+      const voltage = data[at + VOLTAGE]!;
+      if (!Number.isNaN(voltage)) {
+        voltageMin = Math.min(voltageMin, voltage);
+        voltageMax = Math.max(voltageMax, voltage);
+      }
+      const stateOfCharge = data[at + STATE_OF_CHARGE]!;
+      if (!Number.isNaN(stateOfCharge)) {
+        socCount++;
+        addExact(partial.socPlain, stateOfCharge);
+        const ratedEnergy = ratedEnergies[i]!;
+        if (Number.isNaN(ratedEnergy)) socWithoutEnergy++;
+        else {
+          addExact(partial.socWeighted, stateOfCharge * ratedEnergy);
+          addExact(partial.socWeight, ratedEnergy);
+          addExact(partial.storedEnergy, (stateOfCharge / 100) * ratedEnergy);
+          storedEnergyCount++;
+        }
+      }
+      if (data[at + CONNECTED] === 0) continue;
+      connected++;
+      const maxActivePower = data[at + MAX_ACTIVE_POWER]!;
+      if (!Number.isNaN(maxActivePower)) {
+        addExact(partial.maxActivePower, maxActivePower);
+        addExact(partial.activePowerWithMax, activePower);
+        maxActivePowerCount++;
+      }
+      const minActivePower = data[at + MIN_ACTIVE_POWER]!;
+      if (!Number.isNaN(minActivePower)) {
+        addExact(partial.minActivePower, minActivePower);
+        addExact(partial.activePowerWithMin, activePower);
+        minActivePowerCount++;
       }
     }
+    partial.reporting += reportingCount;
+    partial.fresh += fresh;
+    partial.stale += stale;
+    partial.connected += connected;
+    partial.reactivePowerCount += reactivePowerCount;
+    partial.maxActivePowerCount += maxActivePowerCount;
+    partial.minActivePowerCount += minActivePowerCount;
+    partial.socCount += socCount;
+    partial.socWithoutEnergy += socWithoutEnergy;
+    partial.storedEnergyCount += storedEnergyCount;
+    if (voltageMin !== Infinity)
+      partial.voltageMin =
+        partial.voltageMin === null ? voltageMin : Math.min(partial.voltageMin, voltageMin);
+    if (voltageMax !== -Infinity)
+      partial.voltageMax =
+        partial.voltageMax === null ? voltageMax : Math.max(partial.voltageMax, voltageMax);
   }
-}
 
-/** The device's reading with the largest `ts < windowEnd` among those it has kept. */
-function lastBefore(device: DeviceReadings, windowEnd: number): TelemetryReading | undefined {
-  let best: TelemetryReading | undefined;
-  let bestEnd = -Infinity;
-  for (const [end, reading] of device.open) {
-    if (end <= windowEnd && end > bestEnd) {
-      best = reading;
-      bestEnd = end;
-    }
+  /** Every device's last reading before `windowEnd`, into `lastOf` and `reportingOf`. */
+  private findLast(windowEnd: number): void {
+    for (let slot = 0; slot < this.deviceIds.length; slot++) this.lastAt(slot, windowEnd);
   }
-  return best ?? device.base;
+
+  /**
+   * Where the last reading of `slot` before `windowEnd` starts (as in `lastOf`, where it
+   * is also written, with `reportingOf`): its open reading with the largest window end
+   * up to `windowEnd`, else its base reading.
+   */
+  private lastAt(slot: number, windowEnd: number): number {
+    const { rowEnd, rowNext } = this;
+    let last = -1;
+    let lastEnd = -Infinity;
+    for (let row = this.head[slot]!; row >= 0; row = rowNext[row]!) {
+      const end = rowEnd[row]!;
+      if (end <= windowEnd && end > lastEnd) {
+        last = row;
+        lastEnd = end;
+      }
+    }
+    const at =
+      last >= 0 ? ReadingRows.at(last) : Number.isNaN(this.base.ts(slot)) ? NONE : -2 - ReadingRows.at(slot);
+    this.lastOf[slot] = at;
+    this.reportingOf[slot] = lastEnd === windowEnd ? 1 : 0;
+    return at;
+  }
+
+  private membersIn(snapshot: MembershipSnapshot): StageMembers {
+    let members = this.members;
+    if (members?.snapshot !== snapshot) this.members = members = new StageMembers(snapshot);
+    members.cover(this.deviceIds);
+    return members;
+  }
+
+  private newSlot(deviceId: string): number {
+    const slot = this.deviceIds.length;
+    if (slot === this.head.length) {
+      const capacity = 2 * slot;
+      this.base.grow(capacity);
+      const head = new Int32Array(capacity).fill(-1);
+      head.set(this.head);
+      this.head = head;
+      this.lastOf = new Int32Array(capacity);
+      this.reportingOf = new Uint8Array(capacity);
+    }
+    this.deviceIds.push(deviceId);
+    this.slotOf.set(deviceId, slot);
+    return slot;
+  }
+
+  private newRow(): number {
+    if (this.freeRow >= 0) {
+      const row = this.freeRow;
+      this.freeRow = this.rowNext[row]!;
+      return row;
+    }
+    if (this.rowsUsed === this.rowEnd.length) {
+      const capacity = 2 * this.rowsUsed;
+      this.rows.grow(capacity);
+      const rowEnd = new Float64Array(capacity).fill(NaN);
+      rowEnd.set(this.rowEnd);
+      this.rowEnd = rowEnd;
+      const rowSlot = new Int32Array(capacity);
+      rowSlot.set(this.rowSlot);
+      this.rowSlot = rowSlot;
+      const rowNext = new Int32Array(capacity);
+      rowNext.set(this.rowNext);
+      this.rowNext = rowNext;
+    }
+    return this.rowsUsed++;
+  }
+
+  /** Takes `row` out of the list of open rows of `slot`. */
+  private unlink(slot: number, row: number): void {
+    if (this.head[slot] === row) {
+      this.head[slot] = this.rowNext[row]!;
+      return;
+    }
+    let before = this.head[slot]!;
+    while (this.rowNext[before] !== row) before = this.rowNext[before]!;
+    this.rowNext[before] = this.rowNext[row]!;
+  }
 }

@@ -19,39 +19,54 @@ import { TypedArena } from './typedArena';
  * (before the issue, as horizons are at most one season) and is next written at the
  * target itself, after it has been scored.
  *
- * A ring with one slot per issue time within the horizon; an issue overwrites the slot
- * of the one a horizon earlier, which has nothing left to score.
+ * A ring with one place per issue time within the horizon; an issue overwrites the
+ * forecast of the one a horizon earlier, which has nothing left to score. The storage
+ * grows as places are first taken, one slot each: a series forecast for an hour holds
+ * four slots, not a day's worth (at 10,000 groups the full rings are about 0.9 GB).
  */
 export class PendingForecasts {
   /** Per slot: the first target interval of the forecast in it (NaN: none). */
-  private readonly firstK: Float64Array;
-  readonly frozen: Float64Array;
-  readonly bands: Float32Array;
+  private firstK: Float64Array;
+  /** Per place in the ring (issue time modulo the capacity): its slot, -1 until first taken. */
+  private readonly slotAt: Int32Array;
+  frozen: Float64Array;
+  bands: Float32Array;
   private readonly capacity: number;
+  private slots = 0;
 
   /**
    * @param horizon intervals per forecast
    * @param stride intervals between issue times
    * @param frozenSize numbers per forecast frozen by all methods together
    * @param bandSize band numbers per forecast, all methods together
-   * @param arena where the arrays are carved from
+   * @param arena where the fixed arrays are carved from
    */
   constructor(
     private readonly horizon: number,
     private readonly stride: number,
-    frozenSize: number,
-    bandSize: number,
+    private readonly frozenSize: number,
+    private readonly bandSize: number,
     arena: TypedArena,
   ) {
     this.capacity = Math.ceil(horizon / stride);
-    this.firstK = arena.float64(this.capacity).fill(NaN);
-    this.frozen = arena.float64(this.capacity * frozenSize);
-    this.bands = arena.float32(this.capacity * bandSize);
+    this.slotAt = arena.int32(this.capacity).fill(-1);
+    this.firstK = new Float64Array(0);
+    this.frozen = new Float64Array(0);
+    this.bands = new Float32Array(0);
   }
 
-  /** Takes the slot for a forecast starting at interval `k` (an issue time), and returns it. */
+  /**
+   * Takes the slot for a forecast starting at interval `k` (an issue time), and returns
+   * it. `frozen` and `bands` may be new arrays afterwards.
+   */
   claim(k: number): number {
-    const slot = phaseOf(k / this.stride, this.capacity);
+    const place = phaseOf(k / this.stride, this.capacity);
+    let slot = this.slotAt[place]!;
+    if (slot < 0) {
+      slot = this.slots++;
+      this.slotAt[place] = slot;
+      if (slot === this.firstK.length) this.grow(Math.min(this.capacity, Math.max(1, 2 * slot)));
+    }
     this.firstK[slot] = k;
     return slot;
   }
@@ -64,8 +79,8 @@ export class PendingForecasts {
     let n = 0;
     const first = Math.ceil((k - this.horizon + 1) / this.stride) * this.stride;
     for (let start = first; start <= k; start += this.stride) {
-      const slot = phaseOf(start / this.stride, this.capacity);
-      if (this.firstK[slot] === start) out[n++] = slot;
+      const slot = this.slotAt[phaseOf(start / this.stride, this.capacity)]!;
+      if (slot >= 0 && this.firstK[slot] === start) out[n++] = slot;
     }
     return n;
   }
@@ -76,5 +91,17 @@ export class PendingForecasts {
 
   get maxCovering(): number {
     return this.capacity;
+  }
+
+  private grow(slots: number): void {
+    const firstK = new Float64Array(slots).fill(NaN);
+    firstK.set(this.firstK);
+    this.firstK = firstK;
+    const frozen = new Float64Array(slots * this.frozenSize);
+    frozen.set(this.frozen);
+    this.frozen = frozen;
+    const bands = new Float32Array(slots * this.bandSize);
+    bands.set(this.bands);
+    this.bands = bands;
   }
 }

@@ -1,4 +1,4 @@
-import { messageOf } from '../errors';
+import { DerstreamError, messageOf } from '../errors';
 
 export interface RetryOptions {
   /** Says what failed and when the next try is. */
@@ -8,6 +8,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Gives up (rethrowing the last error) once aborted: shutting down, not losing data silently. */
   signal?: AbortSignal;
+  /** Called after each failed try that will be tried again (the live pipeline pauses its consumer). */
+  onRetry?: (error: unknown) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -18,6 +20,11 @@ export interface RetryOptions {
  * window, a failed write of its statuses is the only copy, so the pipeline waits
  * (and stops consuming: the caller awaits this) rather than move on. Only for work
  * that is idempotent: a try that failed halfway is simply done again.
+ *
+ * A {@link DerstreamError} that says it is not retriable (a statement the store
+ * refuses, a message the broker will never take) is rethrown at once: trying again
+ * would block forever, and the caller stops instead, with nothing committed.
+ * Anything else (a connection lost, a timeout, an error of unknown kind) is tried again.
  */
 export async function retryUntilDone<T>(
   what: string,
@@ -32,11 +39,36 @@ export async function retryUntilDone<T>(
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const code = (error as { code?: unknown }).code;
-      options.log(
-        `${what} failed (try ${attempt}${code ? `, ${String(code)}` : ''}): ${messageOf(error)}; again in ${delay} ms`,
-      );
+      const tag = `try ${attempt}${code ? `, ${String(code)}` : ''}`;
+      // The caller says what a refusal means (a record dead-lettered, the run stopped).
+      if (!isRetriable(error)) throw error;
+      options.log(`${what} failed (${tag}): ${messageOf(error)}; again in ${delay} ms`);
+      options.onRetry?.(error);
       await sleep(delay);
       delay = Math.min(delay * 2, options.maxDelayMs ?? 10_000);
     }
   }
 }
+
+/**
+ * derstream's own errors carry the answer; kafkajs's carry it as `retriable` too
+ * (a broker's MESSAGE_TOO_LARGE is not, a lost connection is).
+ */
+function isRetriable(error: unknown): boolean {
+  if (error instanceof DerstreamError) return error.retriable;
+  const {
+    retriable: flag,
+    name,
+    cause,
+  } = (error ?? {}) as { retriable?: unknown; name?: unknown; cause?: unknown };
+  // kafkajs marks an error non-retriable where its own retrier ends, keeping the one it
+  // stopped at as the cause (a connection refused while the broker restarts).
+  if (name === 'KafkaJSNonRetriableError' && cause !== undefined && cause !== error)
+    return isRetriable(cause);
+  // kafkajs gives up its own retries (only ever of retriable errors) and its timeouts
+  // as non-retriable; for a write that must happen they are worth another round.
+  if (typeof name === 'string' && KAFKAJS_GAVE_UP.has(name)) return true;
+  return flag !== false;
+}
+
+const KAFKAJS_GAVE_UP = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSTimeout', 'KafkaJSLockTimeout']);

@@ -104,19 +104,28 @@ export async function handleIecRequest(
       { code: refusal.code, level: 'FATAL', reason: refusal.message, xpath: refusal.xpath },
     ]);
   }
-  switch (request.kind) {
-    case 'DERGroupStatusQueriesRequestMessage':
-      return statusQuery(request, ports, options);
-    case 'DERGroupForecastQueriesRequestMessage':
-      return forecastQuery(request, ports, options);
-    case 'DERGroupQueriesRequestMessage':
-      return groupQuery(request, ports, options);
-    case 'CreateDERGroups':
-    case 'ChangeDERGroups':
-    case 'DeleteDERGroups':
-      return groupsRequest(request, ports, options);
-    case 'ExecuteDERGroupsOperationSet':
-      return operationSet(request, ports, options);
+  try {
+    switch (request.kind) {
+      case 'DERGroupStatusQueriesRequestMessage':
+        return await statusQuery(request, ports, options);
+      case 'DERGroupForecastQueriesRequestMessage':
+        return await forecastQuery(request, ports, options);
+      case 'DERGroupQueriesRequestMessage':
+        return await groupQuery(request, ports, options);
+      case 'CreateDERGroups':
+      case 'ChangeDERGroups':
+      case 'DeleteDERGroups':
+        return await groupsRequest(request, ports, options);
+      case 'ExecuteDERGroupsOperationSet':
+        return await operationSet(request, ports, options);
+    }
+  } catch (error) {
+    // A port's refusal that trying again cannot cure: the requester hears it at once
+    // instead of the request blocking the ones behind it.
+    if (!(error instanceof DerstreamError) || error.retriable) throw error;
+    return reply(request.envelope, options, 'FAILED', [
+      { code: error.code, level: 'FATAL', reason: error.message },
+    ]);
   }
 }
 

@@ -38,11 +38,21 @@ export class Watermarks {
     this.partitions.delete(partition);
   }
 
-  /** The source reads exactly `partitions` now: new ones are assigned, the others revoked. */
+  /**
+   * The source reads exactly `partitions` now (after a join): new ones are assigned, the
+   * others revoked, and the kept ones hold the watermark again until they deliver or go
+   * idle anew. The silence before a join was the source's (a broker outage, a consumer
+   * restarted, a rebalance), not the devices': counted as idleness, it would let the
+   * first partition read afterwards make the others' waiting readings late.
+   */
   assignExactly(partitions: readonly number[], now: number): void {
     const kept = new Set(partitions);
     for (const partition of [...this.partitions.keys()]) if (!kept.has(partition)) this.revoke(partition);
-    for (const partition of partitions) this.assign(partition, now);
+    for (const partition of partitions) {
+      const state = this.partitions.get(partition);
+      if (state) state.lastSeen = Math.max(state.lastSeen, now);
+      else this.assign(partition, now);
+    }
   }
 
   /** A valid reading of `ts` arrived on `partition` at processing time `now`. Returns the new watermark. */

@@ -63,3 +63,19 @@ describe('loadConfig: the IEC settings', () => {
     );
   });
 });
+
+describe('loadConfig: scale-out', () => {
+  it('runs one instance with both stages unless DERSTREAM_SCALE_OUT=partials', () => {
+    expect(loadConfig({}).scaleOut).toBeUndefined();
+    expect(loadConfig({ DERSTREAM_SCALE_OUT: 'partials' }).scaleOut).toBe('partials');
+  });
+
+  it('refuses another value, and partials with an allowed lateness, naming the setting', () => {
+    expect(() => loadConfig({ DERSTREAM_SCALE_OUT: 'yes' })).toThrow(
+      /^DERSTREAM_SCALE_OUT: "yes" is not one of/,
+    );
+    expect(() => loadConfig({ DERSTREAM_SCALE_OUT: 'partials', DERSTREAM_LATENESS: '10s' })).toThrow(
+      /^DERSTREAM_SCALE_OUT: partials needs DERSTREAM_LATENESS=0/,
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Type } from 'avsc';
 import { createFleet, fleetReadings } from '../../benchmarks/simulator/fleet';
 import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { gatewayBatches } from '../../benchmarks/simulator/gatewayBatches';
 import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
 import { openClickhouse } from '../../pipelines/io/clickhouse/clickhouseExecutor';
 import { ClickhouseSink } from '../../pipelines/io/clickhouse/clickhouseSink';
@@ -12,15 +13,61 @@ import { HEADERS } from '../../pipelines/io/kafka/outputRecords';
 import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
 import { encodeConfluent } from '../../pipelines/io/registry/confluentWire';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
-import { telemetrySchema, valueSubject } from '../../pipelines/io/registry/telemetrySchemas';
+import {
+  batchSubject,
+  telemetryBatchSchema,
+  telemetrySchema,
+  valueSubject,
+} from '../../pipelines/io/registry/telemetrySchemas';
+import { TelemetryReading } from '../../pipelines/telemetryReading';
 import { defaultSemantics } from '../../pipelines/statusEngine';
 import { defaultForecastSettings } from '../../pipelines/forecast/forecastConfig';
 import { DerstreamConfig, loadConfig } from '../../topologies/config';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { replay } from '../../topologies/replay';
+import { reading } from '../support/readings';
 import { runId } from '../support/services';
 import { derstream } from '../support/cli';
 import { xmllintTexts } from '../support/xmllint';
+
+/** Runs the live pipeline until `done` says so (or 90 s pass). */
+async function runUntil(config: DerstreamConfig, done: (counts: LiveCounts) => boolean): Promise<LiveCounts> {
+  const controller = new AbortController();
+  const log: string[] = [];
+  const finished = runLive(config, {
+    semantics: config.semantics,
+    consumerGroup: config.consumerGroup,
+    maxMessageBytes: 4096,
+    log: (line) => log.push(line),
+    signal: controller.signal,
+    onProgress: (counts) => {
+      if (done(counts)) controller.abort();
+    },
+  });
+  const timer = setTimeout(() => controller.abort(), 90_000);
+  try {
+    return await finished;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The final statuses of a replay of these readings (the live test below shows live equal to it). */
+async function replayedStatuses(dir: string, readings: readonly TelemetryReading[], groups: object) {
+  writeFileSync(join(dir, 'groups.json'), JSON.stringify(groups));
+  writeFileSync(join(dir, 'telemetry.ndjson'), readings.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  await replay({
+    telemetry: join(dir, 'telemetry.ndjson'),
+    groups: join(dir, 'groups.json'),
+    out: join(dir, 'replay'),
+    semantics: defaultSemantics(),
+    forecasts: defaultForecastSettings(),
+  });
+  return readFileSync(join(dir, 'replay', 'statuses.ndjson'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as GroupStatus);
+}
 
 /**
  * The live pipeline on real Kafka, the real registry and chDB gives, per group and
@@ -41,27 +88,6 @@ describe('derstream run on the real stack', () => {
       DERSTREAM_HTTP_PORT: '0',
     });
   });
-
-  async function runUntil(done: (counts: LiveCounts) => boolean): Promise<LiveCounts> {
-    const controller = new AbortController();
-    const log: string[] = [];
-    const finished = runLive(config, {
-      semantics: config.semantics,
-      consumerGroup: config.consumerGroup,
-      maxMessageBytes: 4096,
-      log: (line) => log.push(line),
-      signal: controller.signal,
-      onProgress: (counts) => {
-        if (done(counts)) controller.abort();
-      },
-    });
-    const timer = setTimeout(() => controller.abort(), 90_000);
-    try {
-      return await finished;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 
   it('gives the statuses replay gives, in ClickHouse and on the status topic, and dead-letters bad records', async () => {
     const kafka = createKafka(config.kafka);
@@ -88,12 +114,6 @@ describe('derstream run on the real stack', () => {
         jitterMs: 2000,
       }),
     ];
-    const groups = { groups: fleet.groups };
-    writeFileSync(join(dir, 'groups.json'), JSON.stringify(groups));
-    writeFileSync(
-      join(dir, 'telemetry.ndjson'),
-      arrivals.map(([, r]) => JSON.stringify(r)).join('\n') + '\n',
-    );
 
     const producer = kafka.producer();
     await producer.connect();
@@ -123,20 +143,14 @@ describe('derstream run on the real stack', () => {
     });
 
     const total = arrivals.length + bad.length;
-    const counts = await runUntil((c) => c.valid + c.invalid + c.late >= total);
+    const counts = await runUntil(config, (c) => c.valid + c.invalid + c.late >= total);
     expect(counts).toMatchObject({ valid: arrivals.length, invalid: bad.length, late: 0 });
 
-    await replay({
-      telemetry: join(dir, 'telemetry.ndjson'),
-      groups: join(dir, 'groups.json'),
-      out: join(dir, 'replay'),
-      semantics: defaultSemantics(),
-      forecasts: defaultForecastSettings(),
-    });
-    const replayed = readFileSync(join(dir, 'replay', 'statuses.ndjson'), 'utf8')
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line) as GroupStatus);
+    const replayed = await replayedStatuses(
+      dir,
+      arrivals.map(([, r]) => r),
+      { groups: fleet.groups },
+    );
 
     const clickhouse = await openClickhouse(config.clickhouse);
     const stored = await new ClickhouseSink(clickhouse).latestStatuses();
@@ -238,5 +252,165 @@ describe('derstream run on the real stack', () => {
     }, 0);
     // Only readings of windows the watermark has not passed stay uncommitted.
     expect(lag).toBeLessThan(arrivals.length / 10);
+  });
+});
+
+/**
+ * Gateways' batches (TelemetryBatch, schema id of its own subject) and single readings
+ * on one topic give the statuses the same readings give sent singly; a bad reading of a
+ * batch is dead-lettered alone with its index, the others go on; a batch over the limit
+ * is dead-lettered whole.
+ */
+describe('derstream run on batched and single telemetry', () => {
+  const tag = runId();
+  const dir = mkdtempSync(join(tmpdir(), 'derstream-live-batch-'));
+  const config = loadConfig({
+    ...process.env,
+    DERSTREAM_TOPIC_PREFIX: `test-${tag}.`,
+    DERSTREAM_CHDB_PATH: join(dir, 'chdb'),
+    DERSTREAM_CONSUMER_GROUP: `test-${tag}`,
+    DERSTREAM_HTTP_PORT: '0',
+    DERSTREAM_MAX_BATCH_READINGS: '25',
+  });
+
+  it('gives the statuses of the same readings sent singly', async () => {
+    const kafka = createKafka(config.kafka);
+    const admin = await connectAdmin(kafka, config.kafka);
+    await ensureTopics(admin, Object.values(config.topics));
+    const registry = await connectRegistry(config.registry);
+    const topic = config.topics.telemetry.name;
+    const singleId = await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(1));
+    const batchId = await registerAvroSchema(registry, batchSubject(topic), telemetryBatchSchema());
+    const single = Type.forSchema(telemetrySchema(1) as never);
+    const batchType = Type.forSchema(telemetryBatchSchema() as never);
+
+    const fleet = createFleet({ devices: 240, groups: 6, seed: 13 });
+    const end = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const arrivals = [
+      ...fleetReadings(fleet, {
+        start: end - 15 * 60_000,
+        end,
+        seed: 7,
+        duplicateShare: 0.01,
+        jitterMs: 2000,
+      }),
+    ];
+    // Two devices in three report through gateways, in batches of up to 20; the others singly.
+    const throughGateway = new Set(fleet.devices.filter((_, i) => i % 3 !== 0).map((d) => d.id));
+    // Idempotent: a send retried under load must not put records on the topic twice.
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({
+      topic: config.topics.groups.name,
+      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
+    });
+    // One stream in sending order, as the topic would get it: each gateway's batch when
+    // it goes out (full, or 2 s after its first reading), the other devices' readings as
+    // they arrive.
+    const records = [
+      ...[
+        ...gatewayBatches(
+          arrivals.filter(([, r]) => throughGateway.has(r.deviceId)),
+          { readings: 20, gateways: 1, maxWaitMs: 2000 },
+        ),
+      ].map(([at, batch]) => ({
+        at,
+        readings: batch.readings.length,
+        message: { key: batch.gatewayId, value: encodeConfluent(batchId, batchType, batch) },
+      })),
+      ...arrivals
+        .filter(([, r]) => !throughGateway.has(r.deviceId))
+        .map(([at, r]) => ({
+          at,
+          readings: 1,
+          message: { key: r.deviceId, value: encodeConfluent(singleId, single, r) },
+        })),
+    ].sort((a, b) => a.at - b.at);
+    expect(records.reduce((sum, r) => sum + r.readings, 0)).toBe(arrivals.length);
+    expect(records.length).toBeLessThan(arrivals.length / 2);
+    for (let i = 0; i < records.length; i += 500)
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 500).map((r) => r.message) });
+    // A batch with a bad reading (of a device in no group) between two good ones, and one over the limit.
+    const spare = (deviceId: string) => ({ ...reading(deviceId, end - 30_000), frequency: null });
+    await producer.send({
+      topic,
+      messages: [
+        {
+          key: 'gateway-mixed',
+          value: encodeConfluent(batchId, batchType, {
+            gatewayId: 'gateway-mixed',
+            readings: [spare('x-ok-1'), { ...spare('x-bad'), stateOfCharge: 250 }, spare('x-ok-2')],
+          }),
+        },
+        {
+          key: 'gateway-large',
+          value: encodeConfluent(batchId, batchType, {
+            gatewayId: 'gateway-large',
+            readings: Array.from({ length: 26 }, (_, i) => spare(`x-large-${i}`)),
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    const total = arrivals.length + 2 + 1 + 1;
+    const counts = await runUntil(config, (c) => c.valid + c.invalid + c.late >= total);
+    expect(counts).toMatchObject({ valid: arrivals.length + 2, invalid: 2, late: 0 });
+
+    const replayed = await replayedStatuses(
+      dir,
+      arrivals.map(([, r]) => r),
+      { groups: fleet.groups },
+    );
+    const clickhouse = await openClickhouse(config.clickhouse);
+    const stored = await new ClickhouseSink(clickhouse).latestStatuses();
+    const [rows] = await clickhouse.query<{ n: number; batched: number }>(
+      'SELECT count() AS n, countIf(source_index > 0) AS batched FROM telemetry FINAL',
+    );
+    await clickhouse.close();
+    expect(Number(rows!.n)).toBe(arrivals.length + 2);
+    expect(Number(rows!.batched)).toBeGreaterThan(0);
+    const lastLive = Math.max(...stored.map((s) => s.windowEnd));
+    expect(lastLive).toBeGreaterThanOrEqual(end - 60_000);
+    const key = (s: GroupStatus) => `${s.groupId}@${s.windowEnd}`;
+    const expected = new Map(replayed.filter((s) => s.windowEnd <= lastLive).map((s) => [key(s), s]));
+    expect(expected.size).toBeGreaterThan(6 * 10);
+    expect(new Map(stored.map((s) => [key(s), s]))).toEqual(expected);
+
+    const dead: { reason: string; index?: string; value: string }[] = [];
+    const consumer = kafka.consumer({ groupId: `test-${tag}-reader` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.topics.deadLetter.name, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const index = message.headers![HEADERS.batchIndex];
+          dead.push({
+            reason: String(message.headers![HEADERS.reason]),
+            ...(index === undefined ? {} : { index: String(index) }),
+            value: message.value!.toString(),
+          });
+          if (dead.length >= 2) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    const byReason = new Map(dead.map((d) => [d.reason, d]));
+    expect([...byReason.keys()].sort()).toEqual(['BATCH_TOO_LARGE', 'STATE_OF_CHARGE_OUT_OF_RANGE']);
+    expect(byReason.get('STATE_OF_CHARGE_OUT_OF_RANGE')).toMatchObject({ index: '1' });
+    expect(JSON.parse(byReason.get('STATE_OF_CHARGE_OUT_OF_RANGE')!.value)).toMatchObject({
+      deviceId: 'x-bad',
+      stateOfCharge: 250,
+    });
+    expect(byReason.get('BATCH_TOO_LARGE')!.index).toBeUndefined();
+
+    await admin
+      .deleteTopics({ topics: Object.values(config.topics).map((t) => t.name) })
+      .catch(() => undefined);
+    await admin.disconnect();
+    const registryUrl = config.registry.url.toString().replace(/\/$/, '');
+    for (const subject of [valueSubject(topic), batchSubject(topic)])
+      for (const query of ['', '?permanent=true'])
+        await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, { method: 'DELETE' });
   });
 });

@@ -26,6 +26,7 @@ describe('topics declared as data, created on the real broker', () => {
     const specs = [
       { ...TOPICS.telemetry, name: `test.${tag}.telemetry` },
       { ...TOPICS.groups, name: `test.${tag}.groups` },
+      { ...TOPICS.deviceReadings, name: `test.${tag}.device-readings` },
     ];
     try {
       expect(await ensureTopics(admin, specs)).toEqual({ created: specs.map((s) => s.name), existing: [] });
@@ -40,6 +41,15 @@ describe('topics declared as data, created on the real broker', () => {
         configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]),
       );
       expect(entries).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '-1' });
+      const changelog = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: 2, name: specs[2]!.name, configNames: ['cleanup.policy', 'min.compaction.lag.ms'] },
+        ],
+      });
+      expect(
+        Object.fromEntries(changelog.resources[0]!.configEntries.map((e) => [e.configName, e.configValue])),
+      ).toEqual({ 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '86400000' });
 
       const wider = [{ ...specs[0]!, partitions: 24 }];
       await expect(ensureTopics(admin, wider)).rejects.toThrow(TopicMismatchError);

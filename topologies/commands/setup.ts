@@ -4,7 +4,9 @@ import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient'
 import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import {
+  batchSubject,
   TELEMETRY_SCHEMA_VERSIONS,
+  telemetryBatchSchema,
   telemetrySchema,
   valueSubject,
 } from '../../pipelines/io/registry/telemetrySchemas';
@@ -31,6 +33,9 @@ export async function setup(config: DerstreamConfig, log: (line: string) => void
     const id = await registerAvroSchema(registry, subject, telemetrySchema(version));
     log(`schema: ${subject} TelemetryReading v${version} has id ${id}`);
   }
+  const gateways = batchSubject(config.topics.telemetry.name);
+  const batchId = await registerAvroSchema(registry, gateways, telemetryBatchSchema());
+  log(`schema: ${gateways} TelemetryBatch v1 has id ${batchId}`);
 
   const clickhouse = await openClickhouse(config.clickhouse);
   try {

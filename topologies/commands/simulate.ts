@@ -4,7 +4,9 @@ import { durationSetting } from '../../pipelines/config/settings';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import {
+  batchSubject,
   TelemetrySchemaVersion,
+  telemetryBatchSchema,
   telemetrySchema,
   valueSubject,
 } from '../../pipelines/io/registry/telemetrySchemas';
@@ -17,6 +19,7 @@ import {
 } from '../../benchmarks/simulator/fleet';
 import { writeGroupsFile, writeReadingsFile } from '../../benchmarks/simulator/fleetFiles';
 import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { gatewayBatching } from '../../benchmarks/simulator/gatewayBatches';
 import { DerstreamConfig } from '../config';
 
 export interface SimulateOptions {
@@ -42,6 +45,8 @@ export interface SimulateOptions {
   schemaVersion: TelemetrySchemaVersion;
   /** Device kinds to simulate (default all). */
   kinds?: DeviceKind[];
+  /** To Kafka: readings per message; above 1, devices report through gateways in `TelemetryBatch` records. */
+  batch: number;
 }
 
 export function parseSimulateOptions(values: Record<string, string | undefined>): SimulateOptions {
@@ -86,6 +91,7 @@ export function parseSimulateOptions(values: Record<string, string | undefined>)
     lateShare: share('late', 0.001),
     duplicateShare: share('duplicates', 0.001),
     schemaVersion,
+    batch: Math.round(positive('batch', 1)),
   };
 }
 
@@ -128,8 +134,11 @@ export async function simulate(
   const kafka = createKafka(config.kafka);
   await (await connectAdmin(kafka, config.kafka)).disconnect();
   const registry = await connectRegistry(config.registry);
-  const schema = telemetrySchema(options.schemaVersion);
-  const schemaId = await registerAvroSchema(registry, valueSubject(config.topics.telemetry.name), schema);
+  // Batches hold TelemetryReading v2 whatever --schema-version says.
+  const batched = options.batch > 1;
+  const schema = batched ? telemetryBatchSchema() : telemetrySchema(options.schemaVersion);
+  const subject = (batched ? batchSubject : valueSubject)(config.topics.telemetry.name);
+  const schemaId = await registerAvroSchema(registry, subject, schema);
   // The fleet's membership goes on the compacted groups topic, one record per group, so
   // a pipeline started before or after the simulator knows the groups.
   const groupsProducer = kafka.producer();
@@ -147,7 +156,7 @@ export async function simulate(
   const end = options.durationMs === undefined ? Number.MAX_SAFE_INTEGER : start + options.durationMs;
   log(
     `simulating ${fleet.devices.length} devices in ${fleet.groups.length} groups into ${config.topics.telemetry.name} ` +
-      `(schema id ${schemaId})${backfill ? ', backfill as fast as possible' : options.durationMs === undefined ? ' until stopped' : ''}`,
+      `(schema id ${schemaId}${batched ? `, batches of up to ${options.batch} readings` : ''})${backfill ? ', backfill as fast as possible' : options.durationMs === undefined ? ' until stopped' : ''}`,
   );
   let last = { at: Date.now(), sent: 0 };
   const sent = await produceReadings(kafka, fleetReadings(fleet, { ...emission, start, end }), {
@@ -155,6 +164,12 @@ export async function simulate(
     schemaId,
     type: Type.forSchema(schema as never),
     paced: !backfill,
+    gateways: batched
+      ? gatewayBatching(
+          fleet.devices.reduce((sum, device) => sum + 1000 / device.intervalMs, 0),
+          options.batch,
+        )
+      : undefined,
     signal,
     onProgress: (total) => {
       const now = Date.now();

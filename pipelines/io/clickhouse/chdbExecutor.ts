@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Session, drainPending } from 'chdb';
-import { ClickhouseQueryError, ServiceUnavailableError, messageOf } from '../../errors';
+import { ServiceUnavailableError, messageOf } from '../../errors';
+import { clickhouseFailure } from './clickhouseFailure';
 import { ClickhouseConfig } from './clickhouseConfig';
 import { ClickhouseExecutor } from './clickhouseExecutor';
-import { parseJsonEachRow, toJsonEachRow } from './jsonEachRow';
+import { jsonEachRowChunks, parseJsonEachRow } from './jsonEachRow';
 
 /**
  * ClickHouse in process. libchdb binds one data directory per process, so a second
@@ -30,9 +31,7 @@ export async function openChdbExecutor(
     );
   }
   const fail = (sql: string, error: unknown): never => {
-    throw new ClickhouseQueryError(`chDB refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw clickhouseFailure('chDB', sql, error);
   };
   const run = async (sql: string, params?: Record<string, unknown>) => {
     try {
@@ -55,9 +54,9 @@ export async function openChdbExecutor(
       return parseJsonEachRow<Row>((await run(sql, params)).text());
     },
     async insert(table, rows) {
-      if (rows.length === 0) return;
       try {
-        await session.insert({ table, values: Buffer.from(toJsonEachRow(rows)), format: 'JSONEachRow' });
+        for (const text of jsonEachRowChunks(rows))
+          await session.insert({ table, values: Buffer.from(text), format: 'JSONEachRow' });
       } catch (error) {
         fail(`INSERT INTO ${table}`, error);
       }

@@ -12,13 +12,15 @@ export interface StoredReading {
   disposition: 'valid' | 'late';
   partition: number;
   offset: number;
+  /** Its place in the record at that offset: 0 for a single reading, the index in a gateway's batch. */
+  index: number;
   receivedAt: number;
 }
 
 /**
  * Writes raw telemetry and status versions to ClickHouse. Both tables are keyed so a
  * write repeated after a restart collapses into the row already there: telemetry by
- * its Kafka position, statuses by (group, window, version).
+ * its Kafka position and index in the record, statuses by (group, window, version).
  */
 export class ClickhouseSink {
   constructor(private readonly clickhouse: ClickhouseExecutor) {}
@@ -26,7 +28,7 @@ export class ClickhouseSink {
   async writeTelemetry(rows: readonly StoredReading[]): Promise<void> {
     await this.clickhouse.insert(
       'telemetry',
-      rows.map(({ reading: r, disposition, partition, offset, receivedAt }) => ({
+      rows.map(({ reading: r, disposition, partition, offset, index, receivedAt }) => ({
         device_id: r.deviceId,
         ts: r.ts,
         active_power: r.activePower,
@@ -39,6 +41,7 @@ export class ClickhouseSink {
         disposition,
         source_partition: partition,
         source_offset: offset,
+        source_index: index,
         received_at: receivedAt,
       })),
     );
@@ -221,8 +224,8 @@ export class ClickhouseSink {
    * What a restarted pipeline needs to go on where the committed offsets say it was
    * (StatusEngine.restore): per partition, each device's latest valid reading before
    * the committed offset; the groups with a status in the window `emittedThrough`; and
-   * the positions at or after the committed offsets already judged late, so a re-read
-   * record is judged as it was.
+   * the readings at or after the committed offsets already judged late, as
+   * `partition:offset:index`, so a re-read reading is judged as it was.
    */
   async restoreState(
     committed: readonly { partition: number; offset: number }[],
@@ -240,13 +243,13 @@ export class ClickhouseSink {
     >(
       `SELECT source_partition AS partition, device_id AS deviceId,
               toUnixTimestamp64Milli(max(ts)) AS lastTs,
-              argMax(active_power, (ts, source_offset)) AS activePower,
-              argMax(reactive_power, (ts, source_offset)) AS reactivePower,
-              argMax(voltage, (ts, source_offset)) AS voltage,
-              argMax(state_of_charge, (ts, source_offset)) AS stateOfCharge,
-              argMax(max_active_power, (ts, source_offset)) AS maxActivePower,
-              argMax(min_active_power, (ts, source_offset)) AS minActivePower,
-              argMax(connected, (ts, source_offset)) AS connected
+              argMax(active_power, (ts, source_offset, source_index)) AS activePower,
+              argMax(reactive_power, (ts, source_offset, source_index)) AS reactivePower,
+              argMax(voltage, (ts, source_offset, source_index)) AS voltage,
+              argMax(state_of_charge, (ts, source_offset, source_index)) AS stateOfCharge,
+              argMax(max_active_power, (ts, source_offset, source_index)) AS maxActivePower,
+              argMax(min_active_power, (ts, source_offset, source_index)) AS minActivePower,
+              argMax(connected, (ts, source_offset, source_index)) AS connected
        FROM telemetry FINAL
        WHERE disposition = 'valid' AND ${before}
        GROUP BY source_partition, device_id
@@ -264,8 +267,8 @@ export class ClickhouseSink {
        WHERE window_end = fromUnixTimestamp64Milli({end:Int64}, 'UTC') ORDER BY groupId`,
       params,
     );
-    const late = await this.clickhouse.query<{ partition: number; offset: number }>(
-      `SELECT source_partition AS partition, source_offset AS offset FROM telemetry FINAL
+    const late = await this.clickhouse.query<{ partition: number; offset: number; index: number }>(
+      `SELECT source_partition AS partition, source_offset AS offset, source_index AS index FROM telemetry FINAL
        WHERE disposition = 'late' AND has({parts:Array(UInt16)}, source_partition)
          AND source_offset >= arrayElement({offsets:Array(Int64)}, indexOf({parts:Array(UInt16)}, source_partition))`,
       params,
@@ -276,7 +279,7 @@ export class ClickhouseSink {
         startedGroups: started.map((g) => g.groupId),
         partitions: [...byPartition].map(([partition, readings]) => ({ partition, readings })),
       },
-      late: new Set(late.map((l) => `${l.partition}:${l.offset}`)),
+      late: new Set(late.map((l) => `${l.partition}:${l.offset}:${l.index}`)),
     };
   }
 }

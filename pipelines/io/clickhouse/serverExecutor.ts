@@ -1,5 +1,6 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ClickhouseQueryError, ServiceUnavailableError, messageOf } from '../../errors';
+import { clickhouseFailure } from './clickhouseFailure';
 import { ClickhouseConfig } from './clickhouseConfig';
 import { ClickhouseExecutor } from './clickhouseExecutor';
 
@@ -48,12 +49,7 @@ export async function openServerExecutor(
     try {
       return await work();
     } catch (error) {
-      throw new ClickhouseQueryError(
-        `ClickHouse refused "${sql.trim().slice(0, 120)}": ${messageOf(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw clickhouseFailure('ClickHouse', sql, error);
     }
   };
   return {

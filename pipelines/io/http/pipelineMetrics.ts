@@ -53,6 +53,13 @@ export class PipelineMetrics {
     registers: [this.registry],
   });
 
+  /** 1 while consuming is paused because a write is being retried (backpressure). */
+  readonly consumerPaused = new Gauge({
+    name: 'derstream_consumer_paused',
+    help: 'Whether consuming telemetry is paused while a ClickHouse or Kafka write is retried (1) or not (0).',
+    registers: [this.registry],
+  });
+
   /** Observed through {@link observePublished}. */
   readonly windowCloseToPublish = new Histogram({
     name: 'derstream_window_close_to_publish_seconds',

@@ -13,6 +13,8 @@ export const HEADERS = {
   verb: 'derstream-verb',
   messageId: 'derstream-message-id',
   issuedAt: 'derstream-issued-at',
+  /** On a reading rejected out of a gateway's batch: its index in the batch at `source`. */
+  batchIndex: 'derstream-batch-index',
 } as const;
 
 /** Where a rejected record came from. */

@@ -9,6 +9,11 @@ export interface TopicSpec {
   retentionMs: number;
   /** Keep only the latest record per key (membership, changelogs). */
   compacted: boolean;
+  /**
+   * For a compacted topic: how long a record stays even when a newer one has its key
+   * (`min.compaction.lag.ms`), for changelogs whose newest record is not yet in force.
+   */
+  minCompactionLagMs?: number;
   /** What flows on it, for `derstream topics` and the README. */
   description: string;
 }
@@ -47,6 +52,9 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
         configEntries: [
           { name: 'cleanup.policy', value: spec.compacted ? 'compact' : 'delete' },
           { name: 'retention.ms', value: String(spec.retentionMs) },
+          ...(spec.minCompactionLagMs === undefined
+            ? []
+            : [{ name: 'min.compaction.lag.ms', value: String(spec.minCompactionLagMs) }]),
         ],
       })),
     });

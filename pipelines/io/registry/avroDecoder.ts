@@ -16,7 +16,8 @@ export class UndecodableRecordError extends DerstreamError {
 /**
  * Decodes Confluent-framed Avro into the reader schema's shape, whatever version the
  * writer used (Avro schema resolution: fields the reader lacks are dropped, fields the
- * writer lacked take their defaults). Writer schemas are fetched from the registry
+ * writer lacked take their defaults; a union reader takes the branch the writer's record
+ * names). Writer schemas are fetched from the registry
  * once per id; after that, decoding is synchronous work on the buffer.
  */
 export class AvroDecoder<T> {
@@ -65,7 +66,7 @@ export class AvroDecoder<T> {
         // record written with it is undecodable, not the pipeline broken.
         const unreadable = new UndecodableRecordError(
           'AVRO_DECODE_FAILED',
-          `schema id ${id} cannot be read as ${this.reader.name ?? 'the reader schema'}: ${(error as Error).message}`,
+          `schema id ${id} cannot be read as ${this.readerName()}: ${(error as Error).message}`,
         );
         this.unreadable.set(id, unreadable);
         throw unreadable;
@@ -77,5 +78,11 @@ export class AvroDecoder<T> {
     } catch (error) {
       throw new UndecodableRecordError('AVRO_DECODE_FAILED', `schema id ${id}: ${(error as Error).message}`);
     }
+  }
+
+  /** The reader's record name, or its records' names when it is a union. */
+  private readerName(): string {
+    const branches = (this.reader as Type & { types?: Type[] }).types;
+    return this.reader.name ?? branches?.map((type) => type.name).join(' or ') ?? 'the reader schema';
   }
 }

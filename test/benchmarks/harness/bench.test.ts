@@ -21,7 +21,7 @@ describe('npm run bench at a tiny size', () => {
     expect(result.machine.memoryBytes).toBeGreaterThan(0);
     expect(result.machine.versions).toMatchObject({ node: process.version, kafkajs: '2.2.4', chdb: '3.4.0' });
     for (const target of result.targets) expect(Number.isFinite(target.value)).toBe(true);
-    results.set(result.scenario, result);
+    results.set(result.variant ? `${result.scenario} ${result.variant}` : result.scenario, result);
     return result;
   };
   const run = async (argv: string[]) => check(await bench(argv));
@@ -95,6 +95,59 @@ describe('npm run bench at a tiny size', () => {
         .filter((c) => c !== undefined)
         .every((c) => c === true),
     ).toBe(true);
+  });
+
+  it('compare --batch: gateways send batches; the ceiling reads the records, the pipeline every reading', async () => {
+    const { figures, targets, variant } = await run(['compare', ...tiny, '--batch', '20']);
+    const f = figures as {
+      fleet: { readings: number; messages: number; groups: number; windows: number; batched: boolean };
+      ceiling: { records: number; readingsPerSecond: number; messagesPerSecond: number };
+      e2e: { pipeline: { records: number; statuses: number; readingsPerSecond: number }; markers: number };
+      ratios: { e2eToCeiling: number };
+      checks: Record<string, boolean | undefined>;
+    };
+    expect(variant).toBe('--batch 20');
+    expect(f.fleet.batched).toBe(true);
+    expect(f.fleet.messages).toBeLessThan(f.fleet.readings / 2);
+    expect(f.ceiling.records).toBe(f.fleet.messages);
+    expect(f.ceiling.readingsPerSecond).toBeGreaterThan(f.ceiling.messagesPerSecond);
+    expect(f.e2e.pipeline.records).toBe(f.fleet.readings + f.e2e.markers);
+    expect(f.e2e.pipeline.statuses).toBe(f.fleet.groups * f.fleet.windows);
+    expect(Object.values(f.checks).every((check) => check === undefined || check === true)).toBe(true);
+    expect(Number.isFinite(f.ratios.e2eToCeiling) && f.ratios.e2eToCeiling > 0).toBe(true);
+    expect(targets.map((t) => t.met)).toEqual([null]);
+  });
+
+  it('soak: memory and lag sampled over the run, every window complete', async () => {
+    const { figures, parameters } = await run([
+      'soak',
+      ...['--rate', '200', '--devices', '400', '--groups', '4', '--window', '2s', '--duration', '10s'],
+      ...['--out', out, '--quiet'],
+    ]);
+    const f = figures as {
+      soak: {
+        steadySamples: number;
+        rss: { startBytes: number; endBytes: number; slopeMbPerMinute: number };
+        heapUsed: { startBytes: number };
+        lag: { max: number; mean: number; bounded: boolean };
+        windows: { measured: number; complete: number };
+      };
+      samples: { t: number; rss: number; lag: number }[];
+    };
+    expect(parameters).toMatchObject({
+      rate: 200,
+      rateSource: '--rate',
+      durationMs: 10_000,
+      sampleEveryMs: 250,
+    });
+    expect(f.samples.length).toBeGreaterThan(f.soak.steadySamples);
+    expect(f.soak.steadySamples).toBeGreaterThan(0);
+    expect(f.soak.rss.startBytes).toBeGreaterThan(f.soak.heapUsed.startBytes);
+    expect(Number.isFinite(f.soak.rss.slopeMbPerMinute)).toBe(true);
+    expect(f.samples.every((s) => Number.isFinite(s.lag) && s.lag >= 0)).toBe(true);
+    expect(f.soak.lag.max).toBeGreaterThanOrEqual(f.soak.lag.mean);
+    expect(f.soak.windows.measured).toBeGreaterThanOrEqual(1);
+    expect(f.soak.windows.complete).toBe(f.soak.windows.measured);
   });
 
   it('latency: statuses of every complete window, delays beyond B', async () => {
@@ -175,7 +228,7 @@ describe('npm run bench at a tiny size', () => {
 
   it('keeps one table row per scenario, newest run, and a result file per run', () => {
     const table = readFileSync(join(out, 'RESULTS.md'), 'utf8');
-    for (const scenario of results.keys()) expect(table.split(`| \`${scenario}\``).length).toBe(2);
+    for (const key of results.keys()) expect(table.split(`| \`${key}\``).length).toBe(2);
     expect(readdirSync(out).filter((f) => f.endsWith('.json'))).toHaveLength(results.size);
   });
 });

@@ -80,4 +80,41 @@ describe('ErrorBands', () => {
     }
     expect(band[95]![1] - band[95]![0]).toBeGreaterThan(5 * (band[0]![1] - band[0]![0]));
   });
+
+  it('gives the type-7 quantiles of exactly the last `window` errors, ties and all, as sorting them would', () => {
+    const grid = new LeadGrid(8);
+    const window = 37;
+    const bands = new ErrorBands(grid, window, new TypedArena());
+    const random = seededRandom(5);
+    const kept = new Map<number, number[]>(grid.leads.map((lead) => [lead, []]));
+    const typeSeven = (values: number[], q: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const position = q * (sorted.length - 1);
+      const below = Math.floor(position);
+      const low = sorted[below]!;
+      return below + 1 < sorted.length ? low + (position - below) * (sorted[below + 1]! - low) : low;
+    };
+    for (let i = 0; i < 300; i++) {
+      const lead = grid.leads[Math.floor(random() * grid.size)]!;
+      // Whole numbers, so ties are common; Math.fround is what a Float32 ring keeps.
+      const error = Math.fround(Math.round((random() - 0.3) * 20) * 1.1);
+      bands.record(lead, error);
+      const errors = kept.get(lead)!;
+      errors.push(error);
+      if (errors.length > window) errors.shift();
+      const snapshot = new Float32Array(2 * grid.size);
+      bands.snapshot(snapshot, 0);
+      let lower = 0;
+      let upper = 0;
+      grid.leads.forEach((each, j) => {
+        const values = kept.get(each)!;
+        if (values.length > 0) {
+          lower = Math.min(lower, typeSeven(values, 0.1));
+          upper = Math.max(upper, typeSeven(values, 0.9));
+        }
+        expect(snapshot[j]).toBe(Math.fround(lower));
+        expect(snapshot[grid.size + j]).toBe(Math.fround(upper));
+      });
+    }
+  });
 });

@@ -37,4 +37,21 @@ describe('PendingForecasts', () => {
     expect([...pending.frozen.subarray(a * 3, a * 3 + 3)]).toEqual([1, 2, 3]);
     expect(pending.bands.length).toBe(4);
   });
+
+  it('grows its storage as issue times first come, keeping what is stored', () => {
+    const pending = new PendingForecasts(96, 1, 2, 3, new TypedArena());
+    expect(pending.frozen.length).toBe(0);
+    const first = pending.claim(1000);
+    pending.frozen.set([7, 8], first * 2);
+    for (let k = 1001; k < 1005; k++) pending.claim(k);
+    // Five issue times hold eight slots (grown by doubling), not the horizon's 96.
+    expect(pending.frozen.length).toBe(8 * 2);
+    expect(pending.bands.length).toBe(8 * 3);
+    expect([...pending.frozen.subarray(first * 2, first * 2 + 2)]).toEqual([7, 8]);
+    expect(covering(pending, 1004)).toEqual([1000, 1001, 1002, 1003, 1004]);
+    // A horizon later, the same places are taken again: no more storage.
+    for (let k = 1096; k < 1101; k++) pending.claim(k);
+    expect(pending.frozen.length).toBe(8 * 2);
+    expect(covering(pending, 1100)).toEqual([1096, 1097, 1098, 1099, 1100]);
+  });
 });

@@ -92,3 +92,22 @@ describe('Watermarks after a rebalance', () => {
     expect(w.observe(2, 150_000, 2000)).toBe(150_000);
   });
 });
+
+describe('Watermarks after a join that follows an outage', () => {
+  it('does not count the silence before the join as idleness', () => {
+    const w = new Watermarks(0, 30_000);
+    w.assignExactly([0, 1], 0);
+    w.observe(0, 100_000, 0);
+    expect(w.observe(1, 100_000, 0)).toBe(100_000);
+    // The broker is out for a minute: nothing is read, both partitions fall silent.
+    expect(w.tick(60_000)).toBe(100_000);
+    // The consumer joins again; partition 0 is read first, with newer readings.
+    w.assignExactly([0, 1], 60_000);
+    expect(w.observe(0, 200_000, 60_100)).toBe(100_000);
+    // Partition 1's waiting readings are not late: it still held the watermark.
+    expect(w.observe(1, 150_000, 60_200)).toBe(150_000);
+    // Once silent for the idle timeout after that, it stops holding it.
+    expect(w.observe(0, 210_000, 90_000)).toBe(150_000);
+    expect(w.tick(90_200)).toBe(210_000);
+  });
+});

@@ -63,6 +63,7 @@ describe('ClickHouse through the chDB executor', () => {
         disposition: 'valid',
         source_partition: 3,
         source_offset: 17,
+        source_index: 0,
         received_at: 1_767_225_601_000,
       },
       {
@@ -78,6 +79,7 @@ describe('ClickHouse through the chDB executor', () => {
         disposition: 'late',
         source_partition: 11,
         source_offset: 9_007_199_254_740_991,
+        source_index: 2,
         received_at: 1_767_225_800_000,
       },
     ];

@@ -6,6 +6,8 @@ import { parseClickhouseConfig } from '../../../../pipelines/io/clickhouse/click
 import { ClickhouseExecutor, openClickhouse } from '../../../../pipelines/io/clickhouse/clickhouseExecutor';
 import { ClickhouseSink } from '../../../../pipelines/io/clickhouse/clickhouseSink';
 import { migrate } from '../../../../pipelines/io/clickhouse/migrations';
+import { TelemetryReading } from '../../../../pipelines/telemetryReading';
+import { reading } from '../../../support/readings';
 
 const T = Date.UTC(2026, 10, 23, 12);
 
@@ -116,5 +118,72 @@ describe('ClickhouseSink forecasts through chDB', () => {
       },
     ]);
     expect(await sink.latestForecasts({ groupIds: ['b'], parameters: ['activePower'] })).toEqual([]);
+  });
+});
+
+describe('ClickhouseSink telemetry of gateway batches through chDB', () => {
+  let clickhouse: ClickhouseExecutor;
+  let sink: ClickhouseSink;
+  const at = (partition: number, offset: number, index: number, r: TelemetryReading, late = false) => ({
+    reading: r,
+    disposition: late ? ('late' as const) : ('valid' as const),
+    partition,
+    offset,
+    index,
+    receivedAt: T,
+  });
+  // One batch at partition 0, offset 5: three readings, two of d1 at the same instant
+  // (the later in the batch wins); a single reading before it; a batch after it with a
+  // reading judged late.
+  const rows = [
+    at(0, 3, 0, reading('d1', T - 20_000, { activePower: 1 })),
+    at(0, 5, 0, reading('d1', T - 10_000, { activePower: 2 })),
+    at(0, 5, 1, reading('d2', T - 10_000, { activePower: 3 })),
+    at(0, 5, 2, reading('d1', T - 10_000, { activePower: 4 })),
+    at(0, 7, 0, reading('d2', T, { activePower: 5 })),
+    at(0, 7, 1, reading('d3', T - 120_000, { activePower: 6 }), true),
+    at(1, 5, 1, reading('d4', T - 10_000, { activePower: 7 })),
+  ];
+
+  beforeAll(async () => {
+    clickhouse = await openClickhouse(
+      parseClickhouseConfig({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-chdb-')) }),
+    );
+    await migrate(clickhouse);
+    sink = new ClickhouseSink(clickhouse);
+    await sink.writeTelemetry(rows);
+    // A restart reads the batches again: the same positions and indexes, the same rows.
+    await sink.writeTelemetry(rows.slice(1));
+  });
+  afterAll(() => clickhouse.close());
+
+  it('keeps one row per reading of a batch, however often the batch is written', async () => {
+    const stored = await clickhouse.query<{ partition: number; offset: number; index: number }>(
+      `SELECT source_partition AS partition, source_offset AS offset, source_index AS index
+       FROM telemetry FINAL ORDER BY partition, offset, index`,
+    );
+    expect(stored.map((r) => [r.partition, Number(r.offset), r.index])).toEqual(
+      rows
+        .map((r) => [r.partition, r.offset, r.index])
+        .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!),
+    );
+  });
+
+  it('restores the last reading per device by position and index, and the late readings by index', async () => {
+    const { state, late } = await sink.restoreState(
+      [
+        { partition: 0, offset: 7 },
+        { partition: 1, offset: 5 },
+      ],
+      T - 60_000,
+    );
+    const restored = new Map(state.partitions.map((p) => [p.partition, p.readings]));
+    expect(restored.get(0)).toEqual([
+      reading('d1', T - 10_000, { activePower: 4 }),
+      reading('d2', T - 10_000, { activePower: 3 }),
+    ]);
+    // Partition 1's batch at offset 5 is not before its committed offset.
+    expect(restored.get(1)).toBeUndefined();
+    expect([...late]).toEqual(['0:7:1']);
   });
 });

@@ -11,6 +11,7 @@ const DERSTREAM_METRICS = {
   derstream_statuses_emitted_total: 'counter',
   derstream_watermark_lag_seconds: 'gauge',
   derstream_consumer_lag_records: 'gauge',
+  derstream_consumer_paused: 'gauge',
   derstream_window_close_to_publish_seconds: 'histogram',
   derstream_clickhouse_insert_duration_seconds: 'histogram',
   derstream_clickhouse_inserted_rows_total: 'counter',

@@ -1,0 +1,84 @@
+import { BenchOptions } from './benchOptions';
+import { openBenchEnvironment } from './benchEnvironment';
+import { latestE2eRate } from './latestE2eRate';
+import { formatBytes, formatCount, ScenarioOutcome } from './scenarioOutcome';
+import { soakFigures } from './soakFigures';
+import { steadyRateLatency } from './steadyRateLatency';
+
+const FALLBACK_RATE = 10_000;
+const FULL_DURATION_MS = 10 * 60_000;
+
+/**
+ * soak (issue 8): the latency scenario's set-up (the paced simulator in a process of
+ * its own, the live pipeline in this one) at twice the latency scenario's rate, that is
+ * the whole newest single-reading e2e rate, for `--duration` (10 minutes), sampling
+ * this process's memory and the consumer group's lag every few seconds. Steady state
+ * starts when the first complete window's statuses are out and ends when sending stops.
+ */
+export async function soakScenario(options: BenchOptions, devicesGiven: boolean): Promise<ScenarioOutcome> {
+  const measured = latestE2eRate(options.outDir);
+  const rate = options.rate ?? (measured ? measured.rate : FALLBACK_RATE);
+  const rateSource = options.rate
+    ? '--rate'
+    : measured
+      ? `2 × the latency rate: the e2e rate of ${measured.file} (${measured.rate}/s)`
+      : `no e2e result in ${options.outDir}: ${FALLBACK_RATE}/s`;
+  const devices = devicesGiven ? options.devices : rate * 10;
+  const sampleEveryMs = Math.min(5000, Math.max(250, Math.round(options.durationMs / 40)));
+  const bench = await openBenchEnvironment('soak', { DERSTREAM_WINDOW: `${options.windowMs}ms` });
+  try {
+    const latency = await steadyRateLatency(
+      bench,
+      { devices, groups: options.groups, rate, durationMs: options.durationMs, seed: options.seed },
+      { quiet: options.quiet, sampleEveryMs },
+    );
+    const { run, ...rest } = latency;
+    const soak = soakFigures(
+      run!.samples,
+      { fromMs: run!.steadyFromMs, toMs: run!.sentMs },
+      { statusesPerWindow: latency.statusesPerWindow, groups: options.groups },
+    );
+    const full =
+      measured !== undefined && options.rate === undefined && options.durationMs >= FULL_DURATION_MS;
+    const rssGrowth = soak.rss.endBytes - soak.rss.startBytes;
+    const minutes = (soak.steadyToMs - soak.steadyFromMs) / 60_000;
+    return {
+      parameters: {
+        devices,
+        groups: options.groups,
+        rate,
+        rateSource,
+        durationMs: options.durationMs,
+        sampleEveryMs,
+        windowMs: bench.config.semantics.windowMs,
+        outOfOrdernessMs: bench.config.semantics.outOfOrdernessMs,
+        seed: options.seed,
+      },
+      figures: { soak, latency: rest, samples: run!.samples },
+      targets: [
+        {
+          target: 'RSS flat (end within 10 % of start of steady state) at 2 × the latency rate for 10 min',
+          value: soak.rss.slopeMbPerMinute,
+          display: `${soak.rss.slopeMbPerMinute} MB/min (${formatBytes(soak.rss.startBytes)} → ${formatBytes(soak.rss.endBytes)})`,
+          met: full ? rssGrowth < 0.1 * soak.rss.startBytes : null,
+        },
+        {
+          target: 'consumer lag bounded (no upward trend over the last half)',
+          value: soak.lag.lastHalfRise,
+          display: `max ${formatCount(soak.lag.max)}, last-half trend ${formatCount(soak.lag.lastHalfSlopePerMinute)}/min`,
+          met: full ? soak.lag.bounded : null,
+        },
+      ],
+      row: {
+        parameters: `${formatCount(latency.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, sampled every ${sampleEveryMs / 1000} s`,
+        figures:
+          `steady ${minutes.toFixed(1)} min: RSS ${formatBytes(soak.rss.startBytes)} → ${formatBytes(soak.rss.endBytes)} (${soak.rss.slopeMbPerMinute} MB/min), ` +
+          `heap ${formatBytes(soak.heapUsed.startBytes)} → ${formatBytes(soak.heapUsed.endBytes)} (${soak.heapUsed.slopeMbPerMinute} MB/min); ` +
+          `lag max ${formatCount(soak.lag.max)} records, last-half trend ${formatCount(soak.lag.lastHalfSlopePerMinute)}/min (${soak.lag.bounded ? 'bounded' : 'growing'}); ` +
+          `${soak.windows.complete}/${soak.windows.measured} windows with every group's status; beyond B p99 ${latency.beyondWatermarkMs.p99} ms; sent ${formatCount(latency.sentPerSecond)}/s`,
+      },
+    };
+  } finally {
+    await bench.teardown();
+  }
+}

@@ -1,0 +1,31 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DecodedMessage } from '../../decode/messageReadings';
+import { AvroDecoder } from './avroDecoder';
+import { TELEMETRY_BATCH_NAME, TELEMETRY_READING_NAME, telemetryReaderSchema } from './telemetrySchemas';
+
+type Branches = {
+  [TELEMETRY_READING_NAME]?: Record<string, unknown>;
+  [TELEMETRY_BATCH_NAME]?: { gatewayId: string; readings: Record<string, unknown>[] };
+};
+
+/**
+ * Decodes a `der.telemetry` record, single reading or gateway batch, whichever the
+ * writer schema (found by the record's schema id) is: both resolve against one reader,
+ * the union of TelemetryReading v2 and TelemetryBatch v1, so a writer that is a
+ * reading (v1 or v2), a batch, or a union of the two is read alike. Errors as
+ * {@link AvroDecoder}'s: a batch that does not decode is undecodable as a whole.
+ */
+export class TelemetryDecoder {
+  private readonly avro: AvroDecoder<Branches>;
+
+  constructor(registry: SchemaRegistry) {
+    this.avro = new AvroDecoder<Branches>(registry, telemetryReaderSchema());
+  }
+
+  async decode(buffer: Buffer): Promise<DecodedMessage> {
+    const decoded = await this.avro.decode(buffer);
+    const batch = decoded[TELEMETRY_BATCH_NAME];
+    if (batch !== undefined) return { kind: 'batch', gatewayId: batch.gatewayId, readings: batch.readings };
+    return { kind: 'reading', reading: decoded[TELEMETRY_READING_NAME] };
+  }
+}

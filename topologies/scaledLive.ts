@@ -1,0 +1,590 @@
+import { Batch, Consumer, IHeaders, Kafka, Message } from 'kafkajs';
+import { Subject } from 'rxjs';
+import { GroupStatus } from '../pipelines/aggregate/groupStatus';
+import {
+  decodePartialRecord,
+  encodePartialRecord,
+  ProgressMarker,
+} from '../pipelines/aggregate/partialRecord';
+import { PartialSource } from '../pipelines/aggregate/partialSource';
+import { GroupRun, PartialsMerge } from '../pipelines/aggregate/partialsMerge';
+import { DecodedMessage, messageReadings, readingJson } from '../pipelines/decode/messageReadings';
+import { DerstreamError } from '../pipelines/errors';
+import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
+import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
+import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
+import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
+import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
+import {
+  HEADERS,
+  iecStatusRecord,
+  rejectedRecord,
+  SourcePosition,
+  statusRecord,
+} from '../pipelines/io/kafka/outputRecords';
+import { readPartitions } from '../pipelines/io/kafka/readPartitions';
+import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
+import { RetryOptions, retryUntilDone } from '../pipelines/io/retryUntilDone';
+import { TelemetryReading } from '../pipelines/telemetryReading';
+import { statusEvents } from '../pipelines/translate/statusEvents';
+import { windowEndOf } from '../pipelines/window/tumblingWindow';
+import { DerstreamConfig } from './config';
+import { LiveCounts, LiveOptions } from './live';
+import { liveApiSource } from './liveApiSource';
+import { serveLiveHttp } from './liveHttp';
+import { LivePublisher } from './livePublisher';
+import { LiveHealth } from './liveReadiness';
+import { LiveRunLoop } from './liveRunLoop';
+import { openLiveServices } from './liveServices';
+
+/** How often a partition's progress marker is sent again when nothing changed (a merge partition that moved learns it). */
+const MARKER_REPEAT_MS = 5000;
+
+/** A committed telemetry reading as the device-readings changelog keeps it. */
+interface DeviceReadingRecord {
+  offset: string;
+  reading: TelemetryReading;
+}
+
+/**
+ * `derstream run` with `DERSTREAM_SCALE_OUT=partials`: one of several instances in one
+ * consumer group. The two aggregation stages are split by a topic:
+ *
+ * - **Partial producers.** The instance's share of the telemetry partitions, one
+ *   {@link PartialSource} each: readings in, the partials of each window out on
+ *   `der.partials` (key = group mRID) once the partition's watermark has passed it,
+ *   followed by a progress marker to every partials partition. Telemetry offsets are
+ *   committed once the partials of their windows are acknowledged (acks = all), with
+ *   `{through}` (the last window sent) as metadata, after each device's latest
+ *   committed reading is on the compacted `der.device-readings` (same partition number).
+ * - **Merges.** The instance's share of the partials partitions (consumer group
+ *   `<group>.merge`), one {@link PartialsMerge} each: a window is emitted once every
+ *   telemetry partition has sent its partials for it. Statuses go to this instance's
+ *   ClickHouse, `der.statuses`, `dms.DERGroupStatuses`, and each group's run of
+ *   statuses to the compacted `der.group-runs`; then the partials offsets are committed
+ *   with `{emittedThrough}`.
+ *
+ * On a rebalance, a telemetry partition resumes from its committed offset with its
+ * devices' readings from the changelog, and a partials partition from its committed
+ * offset with the groups running then from `der.group-runs`: state moves through
+ * Kafka, never through another instance's ClickHouse.
+ *
+ * Writes, retries, backpressure, commits, turns and the HTTP side (`/healthz`, `/readyz`,
+ * `/metrics`, the JSON API on this instance's ClickHouse) are those of the single
+ * instance (`liveServices`, `livePublisher`, `liveRunLoop`, `liveHttp`). Forecasts and
+ * IEC requests are not served in this mode.
+ */
+export async function runScaledLive(config: DerstreamConfig, options: LiveOptions): Promise<LiveCounts> {
+  const { semantics, log } = options;
+  const topics = config.topics;
+  const services = await openLiveServices(config, options);
+  const { kafka, decoder, clickhouse, sink, metrics, membership } = services;
+  const snapshotAt = (windowEnd: number) => membership.snapshotAt(windowEnd);
+  const retry = { log, signal: options.signal };
+  const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };
+
+  const telemetryConsumer: Consumer = services.consumer(options.consumerGroup);
+  const mergeConsumer: Consumer = services.consumer(`${options.consumerGroup}.merge`);
+  const health = new LiveHealth(['telemetry', 'partials']);
+  const loop = new LiveRunLoop(options.signal, log);
+  const publisher = new LivePublisher({
+    producer: services.producer,
+    metrics,
+    health,
+    consuming: [
+      { consumer: telemetryConsumer, topic: topics.telemetry.name },
+      { consumer: mergeConsumer, topic: topics.partials.name },
+    ],
+    log,
+    signal: options.signal,
+  });
+  const statusVersions = new Subject<GroupStatus>();
+  // The JSON API answers from this instance's ClickHouse: the statuses of the groups it merges.
+  const http = await serveLiveHttp(config, services, health, {
+    windowMs: semantics.windowMs,
+    source: liveApiSource(sink, new GroupCatalog(membership), statusVersions, new AccuracyAccumulator()),
+    log,
+    onHttpListening: options.onHttpListening,
+  });
+
+  // ---- partial producers: telemetry partitions ----
+  const sources = new Map<number, PartialSource>();
+  const sourceCommits = new Map<number, CommitTracker>();
+  /** Per telemetry partition, valid readings read and not yet in the changelog, in offset order. */
+  const uncommitted = new Map<number, { offset: bigint; reading: TelemetryReading }[]>();
+  /** Per telemetry partition, the `ts` of each device's reading last written to the changelog. */
+  const changelogTs = new Map<number, Map<string, number>>();
+  const lastMarkers = new Map<number, { json: string; at: number }>();
+  /** Per telemetry partition, the last offset taken in; after a restore, what the commit resumed from had taken in. */
+  const readUpTo = new Map<number, bigint>();
+  const rereadUpTo = new Map<number, bigint>();
+  const pipelineWatermark = () =>
+    Math.max(-Infinity, ...[...merges.values()].map((m) => m.progress.watermark));
+
+  const restoreSources = async (partitions: number[]) => {
+    const committed = await committedOffsets(kafka, config, options.consumerGroup, topics.telemetry.name);
+    const restoring = partitions.filter((p) => committed.has(p));
+    const best = new Map<number, Map<string, DeviceReadingRecord>>();
+    await readPartitions(kafka, topics.deviceReadings.name, restoring, (partition, message) => {
+      if (message.key === null || message.value === null) return;
+      const record = JSON.parse(message.value.toString()) as DeviceReadingRecord;
+      if (BigInt(record.offset) >= committed.get(partition)!.offset) return;
+      let devices = best.get(partition);
+      if (!devices) best.set(partition, (devices = new Map()));
+      const previous = devices.get(message.key.toString());
+      if (previous === undefined || record.reading.ts >= previous.reading.ts)
+        devices.set(message.key.toString(), record);
+    });
+    const now = Date.now();
+    for (const partition of partitions) {
+      const source = new PartialSource(partition, semantics, now);
+      const devices = best.get(partition) ?? new Map<string, DeviceReadingRecord>();
+      const { through, read } = committed.get(partition)?.metadata ?? {};
+      source.restore(
+        [...devices.values()].map((r) => r.reading),
+        typeof through === 'number' ? through : -Infinity,
+      );
+      sources.set(partition, source);
+      sourceCommits.set(partition, new CommitTracker());
+      uncommitted.set(partition, []);
+      changelogTs.set(partition, new Map([...devices].map(([id, r]) => [id, r.reading.ts])));
+      lastMarkers.delete(partition);
+      readUpTo.delete(partition);
+      if (typeof read === 'string') rereadUpTo.set(partition, BigInt(read));
+      else rereadUpTo.delete(partition);
+    }
+    if (restoring.length > 0)
+      log(
+        `scaled: resumed telemetry partitions ${restoring.join(',')} with ${[...best.values()].reduce((n, d) => n + d.size, 0)} devices' readings`,
+      );
+  };
+
+  /** Sends what the sources can close now (partials, then markers), then commits what that covers. */
+  const flushSources = async (now: number, only?: number) => {
+    const messages: Message[] = [];
+    const partials: Message[] = [];
+    for (const source of sources.values()) {
+      if (only !== undefined && source.partition !== only) continue;
+      const { partials: out, marker } = source.advance(now, pipelineWatermark(), snapshotAt);
+      for (const partial of out)
+        partials.push({ key: partial.groupId, value: encodePartialRecord({ kind: 'partial', partial }) });
+      const json = JSON.stringify(marker);
+      const last = lastMarkers.get(source.partition);
+      if (out.length > 0 || last === undefined || last.json !== json || now - last.at >= MARKER_REPEAT_MS) {
+        messages.push(...markerRecords(marker, topics.partials.partitions));
+        lastMarkers.set(source.partition, { json, at: now });
+      }
+    }
+    await publisher.send([{ topic: topics.partials.name, messages: [...partials, ...messages] }]);
+    await commitSources(only);
+  };
+
+  const commitSources = async (only?: number) => {
+    const changelog: Message[] = [];
+    const offsets: { partition: number; offset: bigint; metadata: string }[] = [];
+    for (const [partition, source] of sources) {
+      if (only !== undefined && partition !== only) continue;
+      const offset = sourceCommits.get(partition)!.committable(source.through).get(partition);
+      if (offset === undefined) continue;
+      const pending = uncommitted.get(partition)!;
+      const written = changelogTs.get(partition)!;
+      const latest = new Map<string, { offset: bigint; reading: TelemetryReading }>();
+      let n = 0;
+      for (; n < pending.length && pending[n]!.offset < offset; n++) {
+        const entry = pending[n]!;
+        const previous = latest.get(entry.reading.deviceId) ?? written.get(entry.reading.deviceId);
+        const previousTs = typeof previous === 'number' ? previous : previous?.reading.ts;
+        if (previousTs === undefined || entry.reading.ts >= previousTs)
+          latest.set(entry.reading.deviceId, entry);
+      }
+      pending.splice(0, n);
+      for (const [deviceId, { offset: at, reading }] of latest) {
+        written.set(deviceId, reading.ts);
+        changelog.push({
+          key: deviceId,
+          partition,
+          value: JSON.stringify({ offset: String(at), reading } satisfies DeviceReadingRecord),
+        });
+      }
+      // With the commit: how far partials are out, and what had been taken in by then
+      // (a record after the offset and up to there is re-read, not late, on a restore).
+      const read = readUpTo.get(partition);
+      const metadata = JSON.stringify({
+        through: source.through,
+        read: read === undefined ? null : String(read),
+      });
+      offsets.push({ partition, offset, metadata });
+    }
+    await publisher.send([{ topic: topics.deviceReadings.name, messages: changelog }]);
+    await publisher.commit(telemetryConsumer, topics.telemetry.name, offsets);
+  };
+
+  const handleTelemetry = async (batch: Batch, heartbeat: () => Promise<void>) => {
+    const source = sources.get(batch.partition);
+    const tracker = sourceCommits.get(batch.partition);
+    if (!source || !tracker) return;
+    const rejected: Message[] = [];
+    const late: Message[] = [];
+    const rows: StoredReading[] = [];
+    for (const [i, message] of batch.messages.entries()) {
+      if (i % 1000 === 999) await heartbeat().catch(() => undefined);
+      const now = Date.now();
+      const offset = BigInt(message.offset);
+      // kafkajs fetches from the committed offset again after a rebalance that leaves a
+      // partition here: what this source has already taken in must not count twice.
+      if (offset <= (readUpTo.get(batch.partition) ?? -1n)) continue;
+      readUpTo.set(batch.partition, offset);
+      const reread = offset <= (rereadUpTo.get(batch.partition) ?? -1n);
+      const position: SourcePosition = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+      };
+      const decoded = await decodeTelemetry(message.value, decoder, options.maxMessageBytes, retry);
+      if (decoded.kind === 'rejected') {
+        tracker.processed(batch.partition, offset);
+        counts.invalid++;
+        rejected.push(rejectedRecord(position, decoded.reason, decoded.detail));
+        continue;
+      }
+      const unpacked = messageReadings(decoded.message, {
+        now,
+        futureToleranceMs: semantics.futureToleranceMs,
+        maxBatchReadings: config.maxBatchReadings,
+      });
+      if (!unpacked.accepted) {
+        tracker.processed(batch.partition, offset);
+        counts.invalid++;
+        rejected.push(rejectedRecord(position, unpacked.reason, unpacked.detail));
+        continue;
+      }
+      // A reading of a batch is dead-lettered (or sent to der.late) alone, with its index.
+      const alone = (index: number): [SourcePosition, IHeaders] =>
+        decoded.message.kind === 'batch'
+          ? [
+              { ...position, value: Buffer.from(readingJson(decoded.message.readings[index])) },
+              { [HEADERS.batchIndex]: String(index) },
+            ]
+          : [position, {}];
+      for (const [index, result] of unpacked.readings.entries()) {
+        if (!result.valid) {
+          tracker.processed(batch.partition, offset);
+          counts.invalid++;
+          const [from, headers] = alone(index);
+          rejected.push(rejectedRecord(from, result.reason, result.detail, headers));
+          continue;
+        }
+        const { reading } = result;
+        const accepted = source.reading(reading, now, reread);
+        if (accepted) {
+          counts.valid++;
+          uncommitted.get(batch.partition)!.push({ offset, reading });
+          tracker.processed(batch.partition, offset, windowEndOf(reading.ts, semantics.windowMs));
+        } else {
+          counts.late++;
+          tracker.processed(batch.partition, offset);
+          const [from, headers] = alone(index);
+          late.push(
+            rejectedRecord(
+              from,
+              'LATE',
+              `window ended at or before the partials sent through ${source.through}`,
+              {
+                [HEADERS.watermark]: String(source.watermark),
+                ...headers,
+              },
+            ),
+          );
+        }
+        rows.push({
+          reading,
+          disposition: accepted ? 'valid' : 'late',
+          partition: batch.partition,
+          offset: Number(message.offset),
+          index,
+          receivedAt: now,
+        });
+      }
+    }
+    const last = batch.messages.at(-1);
+    if (last) {
+      const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
+      source.setBacklog(behind > 0n);
+      metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
+    }
+    await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
+    await publisher.send([
+      { topic: topics.deadLetter.name, messages: rejected },
+      { topic: topics.late.name, messages: late },
+    ]);
+    await flushSources(Date.now(), batch.partition);
+    publisher.resume();
+    publisher.countReadings(rows.length - late.length, rejected, late.length);
+    options.onProgress?.({ ...counts });
+  };
+
+  // ---- merges: partials partitions ----
+  const merges = new Map<number, PartialsMerge>();
+  const mergeCommits = new Map<number, CommitTracker>();
+  const mergedUpTo = new Map<number, bigint>();
+
+  const restoreMerges = async (partitions: number[]) => {
+    const committed = await committedOffsets(
+      kafka,
+      config,
+      `${options.consumerGroup}.merge`,
+      topics.partials.name,
+    );
+    const restoring = partitions.filter((p) => committed.has(p));
+    const runs = new Map<number, Map<string, GroupRun>>();
+    await readPartitions(kafka, topics.groupRuns.name, restoring, (partition, message) => {
+      if (message.value === null) return;
+      const run = JSON.parse(message.value.toString()) as GroupRun;
+      let groups = runs.get(partition);
+      if (!groups) runs.set(partition, (groups = new Map()));
+      groups.set(run.groupId, run);
+    });
+    for (const partition of partitions) {
+      const merge = new PartialsMerge(semantics.windowMs, topics.telemetry.partitions);
+      const emitted = committed.get(partition)?.metadata.emittedThrough;
+      if (typeof emitted === 'number') merge.restore(emitted, [...(runs.get(partition)?.values() ?? [])]);
+      merges.set(partition, merge);
+      mergeCommits.set(partition, new CommitTracker());
+      mergedUpTo.delete(partition);
+    }
+    if (restoring.length > 0) log(`scaled: resumed partials partitions ${restoring.join(',')}`);
+  };
+
+  const handlePartials = async (batch: Batch) => {
+    const merge = merges.get(batch.partition);
+    const tracker = mergeCommits.get(batch.partition);
+    if (!merge || !tracker) return;
+    for (const message of batch.messages) {
+      // As for telemetry: records delivered again after a rebalance are taken in once.
+      if (BigInt(message.offset) <= (mergedUpTo.get(batch.partition) ?? -1n)) continue;
+      mergedUpTo.set(batch.partition, BigInt(message.offset));
+      if (message.value === null) continue;
+      const waitsFor = merge.accept(decodePartialRecord(message.value));
+      tracker.processed(batch.partition, BigInt(message.offset), waitsFor);
+    }
+    const last = batch.messages.at(-1);
+    if (last) {
+      const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
+      metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
+    }
+    const { statuses, runs } = merge.advance(snapshotAt);
+    await publishStatuses(statuses, runs);
+    publisher.resume();
+    const offset = tracker.committable(merge.emittedThrough).get(batch.partition);
+    if (offset === undefined) return;
+    await publisher.commit(mergeConsumer, topics.partials.name, [
+      {
+        partition: batch.partition,
+        offset,
+        metadata: JSON.stringify({ emittedThrough: merge.emittedThrough }),
+      },
+    ]);
+  };
+
+  const publishStatuses = async (statuses: GroupStatus[], runs: GroupRun[]) => {
+    if (statuses.length === 0) return;
+    const now = Date.now();
+    await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
+    const events = statusEvents(statuses, {
+      ...config.iec,
+      ...config.iec.namespaces.statuses,
+      timestamp: () => now,
+    });
+    await publisher.send([
+      { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
+      { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
+      {
+        topic: topics.groupRuns.name,
+        messages: runs.map((run) => ({ key: run.groupId, value: JSON.stringify(run) })),
+      },
+    ]);
+    counts.statuses += statuses.length;
+    publisher.countStatuses(statuses);
+    for (const status of statuses) statusVersions.next(status);
+    options.onProgress?.({ ...counts });
+  };
+
+  // ---- consumers ----
+  /**
+   * On each join, partitions no longer held are dropped, those kept are held again (the
+   * silence before a join, or a fetch gap, was the source's), those newly held restored.
+   */
+  const follow = (
+    consumer: Consumer,
+    name: string,
+    topic: string,
+    owned: Map<number, unknown>,
+    revoke: (partition: number) => void,
+    restore: (partitions: number[]) => Promise<void>,
+    hold: () => void,
+  ) => {
+    loop.watch(consumer, name, health, () => loop.inTurn(`holding ${topic} failed`, async () => hold()));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = payload.memberAssignment[topic] ?? [];
+      loop.inTurn(`resuming ${topic} failed`, async () => {
+        for (const partition of [...owned.keys()]) if (!assigned.includes(partition)) revoke(partition);
+        hold();
+        const added = assigned.filter((partition) => !owned.has(partition));
+        if (added.length > 0) await retryUntilDone(`resuming ${topic}`, () => restore(added), retry);
+      });
+    });
+  };
+  follow(
+    telemetryConsumer,
+    'telemetry',
+    topics.telemetry.name,
+    sources,
+    (partition) => {
+      sources.delete(partition);
+      sourceCommits.delete(partition);
+      uncommitted.delete(partition);
+      changelogTs.delete(partition);
+      lastMarkers.delete(partition);
+      readUpTo.delete(partition);
+      rereadUpTo.delete(partition);
+    },
+    restoreSources,
+    () => {
+      for (const source of sources.values()) source.hold(Date.now());
+    },
+  );
+  follow(
+    mergeConsumer,
+    'partials',
+    topics.partials.name,
+    merges,
+    (partition) => {
+      merges.delete(partition);
+      mergeCommits.delete(partition);
+      mergedUpTo.delete(partition);
+    },
+    restoreMerges,
+    // A merge has no idleness of its own: the markers say which partitions are idle.
+    () => undefined,
+  );
+
+  for (const [consumer, topic, handle] of [
+    [mergeConsumer, topics.partials.name, handlePartials],
+    [telemetryConsumer, topics.telemetry.name, handleTelemetry],
+  ] as const) {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: loop.eachBatch(handle, services.heartbeatIntervalMs),
+    });
+  }
+  log(
+    `scaled: consuming ${topics.telemetry.name} as ${options.consumerGroup} and ${topics.partials.name} as ${options.consumerGroup}.merge; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
+  );
+
+  let reported = Date.now();
+  const ticker = setInterval(() => {
+    const now = Date.now();
+    const watermark = pipelineWatermark();
+    if (now - reported >= 10_000) {
+      reported = now;
+      log(
+        `scaled: ${counts.valid} valid, ${counts.invalid} dead-lettered, ${counts.late} late readings, ` +
+          `${counts.statuses} status versions; telemetry partitions [${[...sources.keys()].join(',')}], ` +
+          `partials partitions [${[...merges.keys()].join(',')}], watermark ${Number.isFinite(watermark) ? new Date(watermark).toISOString() : 'none yet'}`,
+      );
+    }
+    if (merges.size === 0) health.noWatermarkHeld();
+    else health.watermarkIs(watermark);
+    if (Number.isFinite(watermark)) metrics.observeWatermark(watermark);
+    metrics.devicesTracked.set([...sources.values()].reduce((n, source) => n + source.deviceCount, 0));
+    metrics.groupsTracked.set(membership.groupIds().length);
+    // Idle partitions move on with the pipeline's watermark, and markers are repeated.
+    loop.inTurn('a write failed for good', async () => {
+      await flushSources(now);
+      publisher.resume();
+    });
+  }, 1000);
+
+  await loop.untilStopped();
+  clearInterval(ticker);
+  // Let the batches in hand finish and commit, then leave both groups and close.
+  await Promise.allSettled([telemetryConsumer.stop(), mergeConsumer.stop()]);
+  await loop.drain();
+  await http.close();
+  statusVersions.complete();
+  await Promise.allSettled([telemetryConsumer.disconnect(), mergeConsumer.disconnect()]);
+  await services.close();
+  log(
+    `scaled: stopped after ${counts.valid} valid, ${counts.invalid} dead-lettered, ${counts.late} late readings, ${counts.statuses} status versions`,
+  );
+  loop.finish();
+  return counts;
+}
+
+/** A progress marker to every partials partition: each merge waits for every source partition. */
+function markerRecords(marker: ProgressMarker, partitions: number): Message[] {
+  const value = encodePartialRecord({ kind: 'progress', marker });
+  return Array.from({ length: partitions }, (_, partition) => ({
+    key: `@${marker.partition}`,
+    partition,
+    value,
+  }));
+}
+
+/** The committed offsets of `groupId` on `topic`, with the metadata committed with them. */
+async function committedOffsets(
+  kafka: Kafka,
+  config: DerstreamConfig,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, { offset: bigint; metadata: Record<string, unknown> }>> {
+  const admin = await connectAdmin(kafka, config.kafka);
+  const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] }).finally(() => admin.disconnect());
+  const committed = new Map<number, { offset: bigint; metadata: Record<string, unknown> }>();
+  for (const p of fetched?.partitions ?? []) {
+    if (BigInt(p.offset) < 0n) continue;
+    committed.set(p.partition, {
+      offset: BigInt(p.offset),
+      metadata: JSON.parse(p.metadata || '{}') as Record<string, unknown>,
+    });
+  }
+  return committed;
+}
+
+type DecodedTelemetry =
+  { kind: 'decoded'; message: DecodedMessage } | { kind: 'rejected'; reason: string; detail: string };
+
+/**
+ * One telemetry record's bytes decoded, or why not (the reason codes of the live path).
+ * A registry that does not answer is waited for: leaving the batch halfway would drop
+ * what the source has already taken in from it.
+ */
+async function decodeTelemetry(
+  value: Buffer | null,
+  decoder: TelemetryDecoder,
+  maxMessageBytes: number,
+  retry: RetryOptions,
+): Promise<DecodedTelemetry> {
+  if (value === null) return { kind: 'rejected', reason: 'UNDECODABLE', detail: 'record has no value' };
+  if (value.length > maxMessageBytes)
+    return {
+      kind: 'rejected',
+      reason: 'OVERSIZED',
+      detail: `${value.length} bytes, limit ${maxMessageBytes}`,
+    };
+  try {
+    return {
+      kind: 'decoded',
+      message: await retryUntilDone('fetching a writer schema', () => decoder.decode(value), retry),
+    };
+  } catch (error) {
+    if (error instanceof DerstreamError && !error.retriable)
+      return { kind: 'rejected', reason: error.code, detail: error.message };
+    throw error;
+  }
+}
