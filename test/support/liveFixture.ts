@@ -126,6 +126,7 @@ export class LiveFixture {
     const controller = new AbortController();
     let url = '';
     let ended: { error: unknown } | undefined;
+    let stopping = false;
     const running = runLive(this.config, {
       semantics: this.config.semantics,
       consumerGroup: this.config.consumerGroup,
@@ -136,7 +137,9 @@ export class LiveFixture {
       ...options,
     });
     running.then(
-      () => (ended ??= { error: new Error('the run stopped by itself') }),
+      () => {
+        if (!stopping) ended ??= { error: new Error('the run stopped by itself') };
+      },
       (error: unknown) => (ended = { error }),
     );
     return {
@@ -144,6 +147,7 @@ export class LiveFixture {
       url: () => url,
       failure: () => ended?.error,
       stop: async () => {
+        stopping = true;
         controller.abort();
         await running.catch(() => undefined);
       },
