@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Batch, Consumer, IHeaders, Message } from 'kafkajs';
+import { Batch, Consumer, Message } from 'kafkajs';
 import { Subject } from 'rxjs';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
 import { liveApiSource } from './liveApiSource';
@@ -8,8 +8,7 @@ import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
 import { IssuedForecast } from '../pipelines/forecast/issuedForecast';
 import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
-import { DecodedMessage, messageReadings, readingJson } from '../pipelines/decode/messageReadings';
-import { DerstreamError } from '../pipelines/errors';
+import { messageReadings } from '../pipelines/decode/messageReadings';
 import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
 import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
@@ -36,6 +35,7 @@ import { serveLiveHttp } from './liveHttp';
 import { LivePublisher } from './livePublisher';
 import { LiveHealth } from './liveReadiness';
 import { LiveRunLoop } from './liveRunLoop';
+import { decodeTelemetry, readingOrigin } from './telemetryRecord';
 import { openLiveServices } from './liveServices';
 
 export interface LiveOptions {
@@ -314,30 +314,15 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         counts.invalid++;
         rejected.push(rejectedRecord(source, reason, detail));
       };
-      if (message.value === null) {
-        reject('UNDECODABLE', 'record has no value');
+      const telemetry = await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
+        log,
+        signal: options.signal,
+      });
+      if (telemetry.kind === 'rejected') {
+        reject(telemetry.reason, telemetry.detail);
         continue;
       }
-      const value = message.value;
-      if (value.length > options.maxMessageBytes) {
-        reject('OVERSIZED', `${message.value.length} bytes, limit ${options.maxMessageBytes}`);
-        continue;
-      }
-      let decoded: DecodedMessage;
-      try {
-        // A registry that does not answer is waited for here: leaving the batch halfway
-        // would drop what the engine has already taken in from it.
-        decoded = await retryUntilDone('fetching a writer schema', () => decoder.decode(value), {
-          log,
-          signal: options.signal,
-        });
-      } catch (error) {
-        if (error instanceof DerstreamError && !error.retriable) {
-          reject(error.code, error.message);
-          continue;
-        }
-        throw error;
-      }
+      const decoded = telemetry.message;
       const unpacked = messageReadings(decoded, {
         now,
         futureToleranceMs: semantics.futureToleranceMs,
@@ -349,14 +334,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       }
       // An empty batch is read and done.
       if (unpacked.readings.length === 0) commits.processed(batch.partition, BigInt(message.offset));
-      // A reading of a batch is dead-lettered (or sent to der.late) alone, with its index.
-      const alone = (item: number): [SourcePosition, IHeaders] =>
-        decoded.kind === 'batch'
-          ? [
-              { ...source, value: Buffer.from(readingJson(decoded.readings[item])) },
-              { [HEADERS.batchIndex]: String(item) },
-            ]
-          : [source, {}];
+      const alone = (item: number) => readingOrigin(source, decoded, item);
       for (let item = 0; item < unpacked.readings.length; item++) {
         const result = unpacked.readings[item]!;
         if (!result.valid) {

@@ -1,4 +1,4 @@
-import { Batch, Consumer, IHeaders, Kafka, Message } from 'kafkajs';
+import { Batch, Consumer, Kafka, Message } from 'kafkajs';
 import { Subject } from 'rxjs';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import {
@@ -8,8 +8,7 @@ import {
 } from '../pipelines/aggregate/partialRecord';
 import { PartialSource } from '../pipelines/aggregate/partialSource';
 import { GroupRun, PartialsMerge } from '../pipelines/aggregate/partialsMerge';
-import { DecodedMessage, messageReadings, readingJson } from '../pipelines/decode/messageReadings';
-import { DerstreamError } from '../pipelines/errors';
+import { messageReadings } from '../pipelines/decode/messageReadings';
 import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
 import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
@@ -23,8 +22,8 @@ import {
   statusRecord,
 } from '../pipelines/io/kafka/outputRecords';
 import { readPartitions } from '../pipelines/io/kafka/readPartitions';
-import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
-import { RetryOptions, retryUntilDone } from '../pipelines/io/retryUntilDone';
+import { retryUntilDone } from '../pipelines/io/retryUntilDone';
+import { decodeTelemetry, readingOrigin } from './telemetryRecord';
 import { TelemetryReading } from '../pipelines/telemetryReading';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
@@ -260,14 +259,9 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         rejected.push(rejectedRecord(position, unpacked.reason, unpacked.detail));
         continue;
       }
-      // A reading of a batch is dead-lettered (or sent to der.late) alone, with its index.
-      const alone = (index: number): [SourcePosition, IHeaders] =>
-        decoded.message.kind === 'batch'
-          ? [
-              { ...position, value: Buffer.from(readingJson(decoded.message.readings[index])) },
-              { [HEADERS.batchIndex]: String(index) },
-            ]
-          : [position, {}];
+      // An empty batch is read and done.
+      if (unpacked.readings.length === 0) tracker.processed(batch.partition, offset);
+      const alone = (index: number) => readingOrigin(position, decoded.message, index);
       for (const [index, result] of unpacked.readings.entries()) {
         if (!result.valid) {
           tracker.processed(batch.partition, offset);
@@ -554,37 +548,4 @@ async function committedOffsets(
     });
   }
   return committed;
-}
-
-type DecodedTelemetry =
-  { kind: 'decoded'; message: DecodedMessage } | { kind: 'rejected'; reason: string; detail: string };
-
-/**
- * One telemetry record's bytes decoded, or why not (the reason codes of the live path).
- * A registry that does not answer is waited for: leaving the batch halfway would drop
- * what the source has already taken in from it.
- */
-async function decodeTelemetry(
-  value: Buffer | null,
-  decoder: TelemetryDecoder,
-  maxMessageBytes: number,
-  retry: RetryOptions,
-): Promise<DecodedTelemetry> {
-  if (value === null) return { kind: 'rejected', reason: 'UNDECODABLE', detail: 'record has no value' };
-  if (value.length > maxMessageBytes)
-    return {
-      kind: 'rejected',
-      reason: 'OVERSIZED',
-      detail: `${value.length} bytes, limit ${maxMessageBytes}`,
-    };
-  try {
-    return {
-      kind: 'decoded',
-      message: await retryUntilDone('fetching a writer schema', () => decoder.decode(value), retry),
-    };
-  } catch (error) {
-    if (error instanceof DerstreamError && !error.retriable)
-      return { kind: 'rejected', reason: error.code, detail: error.message };
-    throw error;
-  }
 }

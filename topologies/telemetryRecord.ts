@@ -1,0 +1,57 @@
+import { IHeaders } from 'kafkajs';
+import { DecodedMessage, readingJson } from '../pipelines/decode/messageReadings';
+import { DerstreamError } from '../pipelines/errors';
+import { HEADERS, SourcePosition } from '../pipelines/io/kafka/outputRecords';
+import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
+import { RetryOptions, retryUntilDone } from '../pipelines/io/retryUntilDone';
+
+export type DecodedTelemetry =
+  { kind: 'decoded'; message: DecodedMessage } | { kind: 'rejected'; reason: string; detail: string };
+
+/**
+ * One telemetry record's bytes decoded, or why not (the reason codes of the live path).
+ * A registry that does not answer is waited for: leaving the batch halfway would drop
+ * what the engine has already taken in from it.
+ */
+export async function decodeTelemetry(
+  value: Buffer | null,
+  decoder: TelemetryDecoder,
+  maxMessageBytes: number,
+  retry: RetryOptions,
+): Promise<DecodedTelemetry> {
+  if (value === null) return { kind: 'rejected', reason: 'UNDECODABLE', detail: 'record has no value' };
+  if (value.length > maxMessageBytes)
+    return {
+      kind: 'rejected',
+      reason: 'OVERSIZED',
+      detail: `${value.length} bytes, limit ${maxMessageBytes}`,
+    };
+  try {
+    return {
+      kind: 'decoded',
+      message: await retryUntilDone('fetching a writer schema', () => decoder.decode(value), retry),
+    };
+  } catch (error) {
+    if (error instanceof DerstreamError && !error.retriable)
+      return { kind: 'rejected', reason: error.code, detail: error.message };
+    throw error;
+  }
+}
+
+/**
+ * Where reading `index` of a record came from, for its dead-letter or late record: a
+ * reading of a gateway's batch goes alone (as JSON, its index in a header), a single
+ * reading with the record's own bytes.
+ */
+export function readingOrigin(
+  position: SourcePosition,
+  message: DecodedMessage,
+  index: number,
+): [SourcePosition, IHeaders] {
+  return message.kind === 'batch'
+    ? [
+        { ...position, value: Buffer.from(readingJson(message.readings[index])) },
+        { [HEADERS.batchIndex]: String(index) },
+      ]
+    : [position, {}];
+}
