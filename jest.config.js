@@ -6,4 +6,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 120000,
   maxWorkers: 1,
+  setupFilesAfterEnv: ['<rootDir>/test/support/closeChdbSessions.ts'],
 };

@@ -29,7 +29,7 @@ npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "te
 results="$root/.stack/jest-results.json"
 mkdir -p "$(dirname "$results")"
 status=0
-npx jest --ci --json --outputFile="$results" "$@" || status=$?
+npx jest --ci --forceExit --json --outputFile="$results" "$@" || status=$?
 # The plain closing line CI reads, whatever jest printed above it.
 node -e 'const r = require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' "$results" || true
 exit $status

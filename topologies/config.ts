@@ -1,4 +1,11 @@
-import { booleanSetting, Env, integerSetting, stringSetting, urlSetting } from '../pipelines/config/settings';
+import {
+  booleanSetting,
+  durationSetting,
+  Env,
+  integerSetting,
+  stringSetting,
+  urlSetting,
+} from '../pipelines/config/settings';
 import { IEC_DRAFT_NAMESPACE_BASE, IecNamespaces, iecNamespaces } from '../pipelines/translate/iecNamespaces';
 import { LiveSemantics, parseSemanticsConfig } from '../pipelines/config/semanticsConfig';
 import { ClickhouseConfig, parseClickhouseConfig } from '../pipelines/io/clickhouse/clickhouseConfig';
@@ -41,6 +48,14 @@ export interface DerstreamConfig {
    */
   maxBatchReadings: number;
   /**
+   * `DERSTREAM_TELEMETRY_INSERT_EVERY` (1s): raw telemetry goes into ClickHouse at most
+   * this often, what came in meanwhile in one insert, and offsets are committed after it.
+   * ClickHouse makes a part of every insert and merges them in the background: dozens of
+   * small inserts a second keep it merging, on the cores the pipeline needs. Statuses
+   * are written and published without waiting for it. 0 inserts with every write.
+   */
+  telemetryInsertEveryMs: number;
+  /**
    * IEC 61968-100 messages on `dms.DERGroupStatuses`: `DERSTREAM_IEC_SOURCE` (`derstream`)
    * is the Header Source, `DERSTREAM_IEC_COMPRESSED` (false) sends the payload gzipped,
    * `DERSTREAM_IEC_BATCH_BYTES` (unset: one message per status) puts all groups of a
@@ -77,6 +92,7 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     maxMessageBytes: integerSetting(env, 'DERSTREAM_MAX_MESSAGE_BYTES', 1 << 20, 64, 64 << 20),
     scaleOut: scaleOut(env, semantics.latenessMs),
     maxBatchReadings: integerSetting(env, 'DERSTREAM_MAX_BATCH_READINGS', 10_000, 1, 1_000_000),
+    telemetryInsertEveryMs: durationSetting(env, 'DERSTREAM_TELEMETRY_INSERT_EVERY', 1000),
     iec: {
       source: stringSetting(env, 'DERSTREAM_IEC_SOURCE', 'derstream'),
       compressed: booleanSetting(env, 'DERSTREAM_IEC_COMPRESSED', false),

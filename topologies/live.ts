@@ -12,6 +12,7 @@ import { messageReadings } from '../pipelines/decode/messageReadings';
 import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
 import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
+import { WriteBehind } from '../pipelines/io/writeBehind';
 import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
 import { serveIecRequests } from '../pipelines/io/kafka/iecRequestConsumer';
 import { handleIecRequest, IecRequestPorts } from '../pipelines/translate/iecRequestHandler';
@@ -47,7 +48,10 @@ export interface LiveOptions {
   signal: AbortSignal;
   /** Called once the HTTP server listens, with its URL. */
   onHttpListening?: (url: string) => void;
-  /** Called after each batch is durably written, with running counts (tests and metrics). */
+  /**
+   * Called after each write of statuses and Kafka outputs, with running counts (tests and
+   * metrics); their raw telemetry is inserted within `DERSTREAM_TELEMETRY_INSERT_EVERY`.
+   */
   onProgress?: (counts: LiveCounts) => void;
   /** Wraps the ClickHouse executor once opened (tests inject faults through it). */
   clickhouse?: (opened: ClickhouseExecutor) => ClickhouseExecutor;
@@ -55,6 +59,21 @@ export interface LiveOptions {
 
 /** How often the partitions' log ends are compared with what has been read (backlogs). */
 const BACKLOG_CHECK_MS = 5000;
+
+/** What a batch or a tick gives to be written: all of it lands before its offsets are committed. */
+interface LiveOutputs {
+  statuses: GroupStatus[];
+  rejected: Message[];
+  late: Message[];
+  rows: StoredReading[];
+}
+
+/** Raw telemetry of written outputs, and the offsets it lets through once inserted too. */
+interface TelemetryToCommit {
+  rows: StoredReading[];
+  offsets: [number, bigint][];
+  emittedThrough: number;
+}
 
 export interface LiveCounts {
   valid: number;
@@ -70,11 +89,13 @@ export interface LiveCounts {
  * (IEC 61968-100 `ChangedDERGroupStatuses`); invalid records to `der.dead-letter`,
  * late ones to `der.late`, each with a reason header and the original bytes.
  *
- * Nothing is committed before it is written: after each batch, raw telemetry and
- * statuses are in ClickHouse and the Kafka outputs are acknowledged (acks = all)
- * before the partition's offset moves, and it moves only past records whose windows
- * have been emitted. A restart re-reads what was not committed; the writes it repeats
- * land on the same keys.
+ * Nothing is committed before it is written: the outputs are written behind the reading
+ * (batches read while a write is in flight go out together in the next one), raw
+ * telemetry at most every `DERSTREAM_TELEMETRY_INSERT_EVERY` behind those, and only
+ * when raw telemetry and statuses are in ClickHouse and the Kafka outputs acknowledged
+ * (acks = all) do the offsets move, and only past records whose windows have been
+ * emitted. A restart re-reads what was not committed; the writes it repeats land on
+ * the same keys.
  */
 export async function runLive(config: DerstreamConfig, options: LiveOptions): Promise<LiveCounts> {
   const { semantics, log } = options;
@@ -189,34 +210,40 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     signal: options.signal,
   });
 
-  const publish = async (
-    statuses: GroupStatus[],
-    rejected: Message[],
-    late: Message[],
-    rows: StoredReading[],
-  ) => {
+  /** `watermark` is the engine's when these outputs were taken. */
+  const publish = async ({ statuses, rejected, late, rows }: LiveOutputs, watermark: number) => {
     const now = Date.now();
-    await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
-    await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
-    const { issued, errors } = forecastStep(statuses, engine.watermark);
-    if (issued.length > 0)
-      await publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(issued));
-    if (errors.length > 0)
-      await publisher.retry('writing forecast errors to ClickHouse', () => sink.writeForecastErrors(errors));
+    const { issued, errors } = forecastStep(statuses, watermark);
     const events = statusEvents(statuses, {
       ...config.iec,
       ...config.iec.namespaces.statuses,
       timestamp: () => now,
     });
     const forecastMessages = forecastEvents(issued, { ...forecastOptions, timestamp: () => now });
-    await publisher.send([
-      { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
-      { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
-      { topic: topics.dmsForecasts.name, messages: forecastMessages.map(iecForecastRecord) },
-      { topic: topics.deadLetter.name, messages: rejected },
-      { topic: topics.late.name, messages: late },
+    // ClickHouse and Kafka at once: the commit needs both, neither needs the other.
+    await Promise.all([
+      (async () => {
+        if (statuses.length > 0)
+          await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
+        if (issued.length > 0)
+          await publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(issued));
+        if (errors.length > 0)
+          await publisher.retry('writing forecast errors to ClickHouse', () =>
+            sink.writeForecastErrors(errors),
+          );
+      })(),
+      publisher.send([
+        { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
+        { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
+        { topic: topics.dmsForecasts.name, messages: forecastMessages.map(iecForecastRecord) },
+        { topic: topics.deadLetter.name, messages: rejected },
+        { topic: topics.late.name, messages: late },
+      ]),
     ]);
     publisher.resume();
+    counts.valid += rows.length - late.length;
+    counts.invalid += rejected.length;
+    counts.late += late.length;
     counts.statuses += statuses.length;
     counts.forecasts += issued.length;
     if (errors.length > 0) {
@@ -228,26 +255,65 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     publisher.countStatuses(statuses);
     for (const status of statuses) statusVersions.next(status);
     publisher.countReadings(rows.length - late.length, rejected, late.length);
-    health.watermarkIs(engine.watermark);
-    if (Number.isFinite(engine.watermark)) metrics.observeWatermark(engine.watermark);
+    health.watermarkIs(watermark);
+    if (Number.isFinite(watermark)) metrics.observeWatermark(watermark);
     metrics.devicesTracked.set(engine.devicesTracked);
     metrics.groupsTracked.set(membership.groupIds().length);
   };
 
-  // The commit carries how far statuses are out: a restart resumes from there (restore below).
-  const commit = () =>
-    publisher.commit(
-      consumer,
-      topics.telemetry.name,
-      [...commits.committable(engine.emittedThrough)].map(([partition, offset]) => ({
-        partition,
-        offset,
-        metadata: JSON.stringify({ emittedThrough: engine.emittedThrough }),
-      })),
-    );
-
   const judgedLate = new Set<string>();
   const held = new Set<number>();
+  let telemetryInsertedAt = 0;
+  const telemetryWriter = new WriteBehind<TelemetryToCommit>(async (take) => {
+    const wait = telemetryInsertedAt + config.telemetryInsertEveryMs - Date.now();
+    if (wait > 0) await pause(wait, options.signal);
+    const items = take();
+    const rows = items.flatMap((item) => item.rows);
+    if (rows.length > 0)
+      await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
+    telemetryInsertedAt = Date.now();
+    const { offsets, emittedThrough } = items.at(-1)!;
+    // The commit carries how far statuses are out: a restart resumes from there (restore below).
+    await publisher.commit(
+      consumer,
+      topics.telemetry.name,
+      offsets
+        .filter(([partition]) => held.has(partition))
+        .map(([partition, offset]) => ({
+          partition,
+          offset,
+          metadata: JSON.stringify({ emittedThrough }),
+        })),
+    );
+  });
+  const writer = new WriteBehind<LiveOutputs>(async (take) => {
+    // In a turn: every record these offsets pass has its outputs in what is taken.
+    const { outputs, offsets, emittedThrough, watermark } = await loop.serial(async () => ({
+      outputs: take(),
+      offsets: [...commits.committable(engine.emittedThrough)],
+      emittedThrough: engine.emittedThrough,
+      watermark: engine.watermark,
+    }));
+    const rows = outputs.flatMap((o) => o.rows);
+    await publish(
+      {
+        statuses: outputs.flatMap((o) => o.statuses),
+        rejected: outputs.flatMap((o) => o.rejected),
+        late: outputs.flatMap((o) => o.late),
+        rows,
+      },
+      watermark,
+    );
+    options.onProgress?.({ ...counts });
+    const ticket = telemetryWriter.add({ rows, offsets, emittedThrough });
+    ticket.written.catch((error: unknown) => loop.fail(error, 'a write failed for good'));
+    await ticket.room;
+  });
+  const written = (outputs: LiveOutputs) => {
+    const ticket = writer.add(outputs);
+    ticket.written.catch((error: unknown) => loop.fail(error, 'a write failed for good'));
+    return ticket.room;
+  };
   /** Per partition held, the last offset the engine has taken in. */
   const readUpTo = new Map<number, bigint>();
   /**
@@ -287,7 +353,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const statusesOf = (outputs: StatusOutput[]) =>
     outputs.flatMap((output) => (output.kind === 'status' ? [output.status] : []));
 
-  const handleBatch = async (batch: Batch, heartbeat: () => Promise<void>) => {
+  const handleBatch = async (batch: Batch, heartbeat: () => Promise<void>): Promise<LiveOutputs> => {
     const statuses: GroupStatus[] = [];
     const rejected: Message[] = [];
     const late: Message[] = [];
@@ -311,7 +377,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       };
       const reject = (reason: string, detail: string) => {
         commits.processed(batch.partition, BigInt(message.offset));
-        counts.invalid++;
         rejected.push(rejectedRecord(source, reason, detail));
       };
       const telemetry = await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
@@ -340,7 +405,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         if (!result.valid) {
           const [origin, headers] = alone(item);
           commits.processed(batch.partition, BigInt(message.offset));
-          counts.invalid++;
           rejected.push(rejectedRecord(origin, result.reason, result.detail, headers));
           continue;
         }
@@ -350,7 +414,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           : engine.reading(batch.partition, reading, now);
         const wasLate = outputs.some((o) => o.kind === 'late');
         if (wasLate) {
-          counts.late++;
           const watermark = (outputs.find((o) => o.kind === 'late') as { watermark: number }).watermark;
           const [origin, headers] = alone(item);
           late.push(
@@ -359,8 +422,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
               ...headers,
             }),
           );
-        } else {
-          counts.valid++;
         }
         commits.processed(
           batch.partition,
@@ -384,9 +445,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       engine.backlog(batch.partition, behind > 0n);
       metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
     }
-    await publish(statuses, rejected, late, rows);
-    await commit();
-    options.onProgress?.({ ...counts });
+    return { statuses, rejected, late, rows };
   };
 
   // After a broker outage the consumer may fetch again without rejoining: as after a
@@ -416,7 +475,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: loop.eachBatch(handleBatch, services.heartbeatIntervalMs),
+    // Batches of a fetch wait for their turns together and go out in one write.
+    partitionsConsumedConcurrently: topics.telemetry.partitions,
+    eachBatch: loop.eachBatch(handleBatch, services.heartbeatIntervalMs, written),
   });
   log(
     `run: consuming ${topics.telemetry.name} as group ${options.consumerGroup}; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
@@ -466,13 +527,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       );
       reported = { at: now, readings };
     }
-    // The statuses in hand are emitted and unwritten: going on after a failure would commit past them.
-    loop.inTurn('a write failed for good', async () => {
+    loop.inTurn('ticking failed', async () => {
       const statuses = statusesOf(engine.tick(Date.now()));
-      if (statuses.length === 0) return;
-      await publish(statuses, [], [], []);
-      await commit();
-      options.onProgress?.({ ...counts });
+      if (statuses.length > 0) void written({ statuses, rejected: [], late: [], rows: [] });
     });
   }, 1000);
 
@@ -480,9 +537,21 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   clearInterval(ticker);
   await backlogCheck;
   await offsetsAdmin.disconnect();
-  // Let the batch in hand finish and commit, then close everything.
+  // The batches in hand finish and their writes land and commit while the consumer is
+  // still in its group (a stopped one cannot commit); then everything closes.
+  const settle = async () => {
+    await loop.drain();
+    await writer.drain();
+    await telemetryWriter.drain();
+  };
+  try {
+    consumer.pause([{ topic: topics.telemetry.name }]);
+  } catch {
+    // Not running (kafkajs restarting it): it fetches nothing meanwhile.
+  }
+  await settle();
   await consumer.stop();
-  await loop.drain();
+  await settle();
   await http.close();
   statusVersions.complete();
   await requests.stop();
@@ -493,4 +562,18 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   );
   loop.finish();
   return counts;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (a stopping run writes what it has now). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -42,14 +42,15 @@ export class LiveRunLoop {
    * run stops, logging `run: stopping, <why>: <error>`.
    */
   inTurn(why: string, work: () => Promise<void>): void {
-    this.serial(work).catch((error: unknown) => {
-      this.log(`run: stopping, ${why}: ${messageOf(error)}`);
-      this.fail(error);
-    });
+    this.serial(work).catch((error: unknown) => this.fail(error, why));
   }
 
-  /** Stops the run; the first error is the one thrown at the end. */
-  fail(error: unknown): void {
+  /**
+   * Stops the run; the first error is the one thrown at the end, and logged as
+   * `run: stopping, <why>: <error>` when `why` is given.
+   */
+  fail(error: unknown, why?: string): void {
+    if (!this.fatal && why !== undefined) this.log(`run: stopping, ${why}: ${messageOf(error)}`);
     this.fatal ??= { error };
     this.stop();
   }
@@ -96,19 +97,22 @@ export class LiveRunLoop {
   }
 
   /**
-   * A kafkajs `eachBatch` running `handle` in its turn. While it waits for its turn or
-   * for a write being retried, the member heartbeats so it stays in its group. A batch
+   * A kafkajs `eachBatch` running `handle` in its turn, then `after` (if given) with what
+   * it returned, out of turn (handing its outputs to be written, say). While it waits
+   * for its turn or for a write, the member heartbeats so it stays in its group. A batch
    * that fails stops the run: what the stages took in from it is in no output, and
    * only a restart from the committed offsets gets it back.
    */
-  eachBatch(
-    handle: (batch: Batch, heartbeat: () => Promise<void>) => Promise<void>,
+  eachBatch<R>(
+    handle: (batch: Batch, heartbeat: () => Promise<void>) => Promise<R>,
     heartbeatIntervalMs: number,
+    after?: (result: R) => Promise<void>,
   ): (payload: EachBatchPayload) => Promise<void> {
     return async ({ batch, heartbeat, resolveOffset }) => {
       const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs);
       try {
-        await this.serial(() => handle(batch, heartbeat));
+        const result = await this.serial(() => handle(batch, heartbeat));
+        await after?.(result);
       } catch (error) {
         this.fail(error);
         throw error;

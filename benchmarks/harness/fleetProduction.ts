@@ -145,7 +145,7 @@ export async function publishSchemaAndGroups(
   const schemaId = batched
     ? await registerAvroSchema(registry, batchSubject(topic), telemetryBatchSchema())
     : await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(1));
-  const producer = bench.kafka.producer();
+  const producer = bench.kafka.producer({ idempotent: true });
   await producer.connect();
   try {
     let chunk: Message[] = [];

@@ -347,7 +347,7 @@ describe('the dashboard on derstream run, fed by the simulator', () => {
       valueSubject(config.topics.telemetry.name),
       telemetrySchema(1),
     );
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: config.topics.groups.name,

@@ -89,7 +89,7 @@ export class LiveFixture {
       valueSubject(this.config.topics.telemetry.name),
       telemetrySchema(1),
     );
-    const producer = this.kafka.producer();
+    const producer = this.kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: this.config.topics.groups.name,

@@ -79,3 +79,17 @@ describe('loadConfig: scale-out', () => {
     );
   });
 });
+
+describe('loadConfig: raw telemetry inserts', () => {
+  it('inserts raw telemetry at most every second unless DERSTREAM_TELEMETRY_INSERT_EVERY says otherwise', () => {
+    expect(loadConfig({}).telemetryInsertEveryMs).toBe(1000);
+    expect(loadConfig({ DERSTREAM_TELEMETRY_INSERT_EVERY: '250ms' }).telemetryInsertEveryMs).toBe(250);
+    expect(loadConfig({ DERSTREAM_TELEMETRY_INSERT_EVERY: '0' }).telemetryInsertEveryMs).toBe(0);
+  });
+
+  it('refuses what is not a duration, naming the setting', () => {
+    expect(() => loadConfig({ DERSTREAM_TELEMETRY_INSERT_EVERY: 'often' })).toThrow(
+      /^DERSTREAM_TELEMETRY_INSERT_EVERY: "often" is not a duration/,
+    );
+  });
+});

@@ -40,8 +40,11 @@ describe('fuzzed input to derstream run', () => {
   let live: Promise<LiveCounts>;
 
   const latest = () => counts.at(-1) ?? { valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };
+  /** The pipeline's own failure, once it has failed: nothing is then worth waiting for. */
+  let failed: { error: unknown } | undefined;
   async function until(done: () => boolean, what: string) {
-    for (let i = 0; i < 1200 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1200 && !done() && !failed; i++) await new Promise((r) => setTimeout(r, 100));
+    if (failed) throw failed.error;
     if (!done()) throw new Error(`timed out waiting for ${what}`);
   }
   /** In produce requests under the broker's 1 MiB limit. */
@@ -79,7 +82,7 @@ describe('fuzzed input to derstream run', () => {
     const admin = await connectAdmin(kafka, config.kafka);
     await ensureTopics(admin, Object.values(config.topics));
     await admin.disconnect();
-    producer = kafka.producer();
+    producer = kafka.producer({ idempotent: true });
     await producer.connect();
     live = runLive(config, {
       semantics: config.semantics,
@@ -90,6 +93,7 @@ describe('fuzzed input to derstream run', () => {
       onProgress: (c) => counts.push(c),
       onHttpListening: (url) => (httpUrl = url),
     });
+    live.catch((error: unknown) => (failed = { error }));
     await until(() => httpUrl !== '', 'the pipeline');
   });
 

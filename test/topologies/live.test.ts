@@ -115,7 +115,7 @@ describe('derstream run on the real stack', () => {
       }),
     ];
 
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: config.topics.groups.name,

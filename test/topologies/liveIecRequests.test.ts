@@ -114,7 +114,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
       valueSubject(config.topics.telemetry.name),
       telemetrySchema(1),
     );
-    producer = kafka.producer();
+    producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: config.topics.groups.name,

@@ -1,4 +1,13 @@
+import { Batch, EachBatchPayload } from 'kafkajs';
 import { LiveRunLoop } from '../../topologies/liveRunLoop';
+
+/** What kafkajs hands `eachBatch`, for one batch whose last record is at `offset`. */
+const payload = (partition: number, offset: string, resolved: string[]) =>
+  ({
+    batch: { partition, messages: [{ offset }] } as unknown as Batch,
+    heartbeat: async () => undefined,
+    resolveOffset: (o: string) => resolved.push(`${partition}@${o}`),
+  }) as unknown as EachBatchPayload;
 
 describe('LiveRunLoop', () => {
   it('runs work in turns, in the order given, a failed turn not blocking the next', async () => {
@@ -52,5 +61,37 @@ describe('LiveRunLoop', () => {
     expect(done).toEqual(['tick']);
     expect(log).toEqual(['run: stopping, a write failed for good: table is gone']);
     expect(() => loop.finish()).toThrow('table is gone');
+  });
+
+  it('handles a batch in its turn, then hands the result on out of turn, and resolves its offset after both', async () => {
+    const loop = new LiveRunLoop(new AbortController().signal, () => undefined);
+    const order: string[] = [];
+    const resolved: string[] = [];
+    const writes: (() => void)[] = [];
+    const eachBatch = loop.eachBatch(
+      async (batch) => {
+        order.push(`handled ${batch.partition}`);
+        return batch.partition;
+      },
+      1000,
+      (partition) =>
+        new Promise<void>((resolve) => {
+          order.push(`writing ${partition}`);
+          writes.push(resolve);
+        }),
+    );
+    const first = eachBatch(payload(0, '41', resolved));
+    const second = eachBatch(payload(1, '7', resolved));
+    await new Promise((r) => setImmediate(r));
+    const inHand = { order: [...order], resolved: [...resolved] };
+    writes[1]?.();
+    await second;
+    const afterSecond = [...resolved];
+    writes[0]?.();
+    await first;
+    // The first batch's write held no turn: the second batch was handled meanwhile.
+    expect(inHand).toEqual({ order: ['handled 0', 'writing 0', 'handled 1', 'writing 1'], resolved: [] });
+    expect(afterSecond).toEqual(['1@7']);
+    expect(resolved).toEqual(['1@7', '0@41']);
   });
 });

@@ -141,7 +141,7 @@ export async function simulate(
   const schemaId = await registerAvroSchema(registry, subject, schema);
   // The fleet's membership goes on the compacted groups topic, one record per group, so
   // a pipeline started before or after the simulator knows the groups.
-  const groupsProducer = kafka.producer();
+  const groupsProducer = kafka.producer({ idempotent: true });
   await groupsProducer.connect();
   await groupsProducer.send({
     topic: config.topics.groups.name,

@@ -17,7 +17,7 @@ import { ConfigError, messageOf } from '../../errors';
  * |---|---|---|
  * | `DERSTREAM_KAFKA_BROKERS` | `127.0.0.1:9092` | bootstrap servers, `host:port[,host:port…]` |
  * | `DERSTREAM_KAFKA_CLIENT_ID` | `derstream` | client id the brokers see in their logs and quotas |
- * | `DERSTREAM_KAFKA_FETCH_BYTES` | `4194304` | the most the consumer fetches per partition at once: a batch, written and committed together |
+ * | `DERSTREAM_KAFKA_FETCH_BYTES` | `4194304` | the most the consumer fetches per partition at once: a batch, written and committed with the others of its fetch |
  * | `DERSTREAM_KAFKA_SESSION_TIMEOUT` | `30s` | how long the group waits for a silent consumer before giving its partitions to the others (also how long a restart after a crash waits for the dead one); the broker allows 6s to 30m by default |
  * | `DERSTREAM_KAFKA_SECURITY_PROTOCOL` | `PLAINTEXT` | `PLAINTEXT`, `SSL` (TLS), `SASL_SSL` (TLS and a user) or `SASL_PLAINTEXT` (a user, no TLS), as the broker's listener |
  * | `DERSTREAM_KAFKA_SASL_MECHANISM` | `scram-sha-512` | with `SASL_*`: `scram-sha-512`, `scram-sha-256` or `plain` |
