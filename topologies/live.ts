@@ -49,8 +49,8 @@ export interface LiveOptions {
   /** Called once the HTTP server listens, with its URL. */
   onHttpListening?: (url: string) => void;
   /**
-   * Called after each write of statuses and Kafka outputs, with running counts (tests and
-   * metrics); their raw telemetry is inserted within `DERSTREAM_TELEMETRY_INSERT_EVERY`.
+   * Called once what it counts is durably written (statuses, Kafka outputs and raw
+   * telemetry) and committed, with running counts (tests and metrics).
    */
   onProgress?: (counts: LiveCounts) => void;
   /** Wraps the ClickHouse executor once opened (tests inject faults through it). */
@@ -73,6 +73,8 @@ interface TelemetryToCommit {
   rows: StoredReading[];
   offsets: [number, bigint][];
   emittedThrough: number;
+  /** The running counts once these are written. */
+  counts: LiveCounts;
 }
 
 export interface LiveCounts {
@@ -271,8 +273,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const rows = items.flatMap((item) => item.rows);
     if (rows.length > 0)
       await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
+    publisher.resume();
     telemetryInsertedAt = Date.now();
-    const { offsets, emittedThrough } = items.at(-1)!;
+    const { offsets, emittedThrough, counts: written } = items.at(-1)!;
     // The commit carries how far statuses are out: a restart resumes from there (restore below).
     await publisher.commit(
       consumer,
@@ -285,6 +288,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           metadata: JSON.stringify({ emittedThrough }),
         })),
     );
+    options.onProgress?.(written);
   });
   const writer = new WriteBehind<LiveOutputs>(async (take) => {
     // In a turn: every record these offsets pass has its outputs in what is taken.
@@ -304,8 +308,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       },
       watermark,
     );
-    options.onProgress?.({ ...counts });
-    const ticket = telemetryWriter.add({ rows, offsets, emittedThrough });
+    const ticket = telemetryWriter.add({ rows, offsets, emittedThrough, counts: { ...counts } });
     ticket.written.catch((error: unknown) => loop.fail(error, 'a write failed for good'));
     await ticket.room;
   });

@@ -33,7 +33,7 @@ export interface BenchOptions {
   /** The pipeline's window W, ms (`DERSTREAM_WINDOW`). */
   windowMs: number;
   /**
-   * sink: rows per insert of raw telemetry. consume-ceiling, e2e, compare: readings per
+   * sink: rows per insert of raw telemetry. consume-ceiling, e2e, compare, latency, soak: readings per
    * Kafka message (1: TelemetryReading records; more: TelemetryBatch records from gateways).
    */
   batch: number;
@@ -69,8 +69,9 @@ options:
                    result, else 5000); soak: twice that (the whole e2e rate, else 10000)
   --duration D     latency: how long to send (5m); soak (10m)
   --window D       the pipeline's window W (60s)
-  --batch N        sink: telemetry rows per insert (10000); consume-ceiling, e2e, compare: readings per
-                   Kafka message (1; above 1 gateways send TelemetryBatch records of up to N readings)
+  --batch N        sink: telemetry rows per insert (10000); consume-ceiling, e2e, compare, latency,
+                   soak: readings per Kafka message (1; above 1 gateways send TelemetryBatch
+                   records of up to N readings)
   --out DIR        where the result JSON goes (benchmarks/results; env DERSTREAM_BENCH_OUT)
   --table FILE     the Markdown results table to update (benchmarks/RESULTS.md; with --out: DIR/RESULTS.md)
   --quiet          no progress bars
@@ -152,7 +153,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
 }
 
 /** Scenarios whose pre-produced topic may hold gateway batches (`--batch N`). */
-const BATCHED_SCENARIOS: readonly Scenario[] = ['consume-ceiling', 'e2e', 'compare'];
+const BATCHED_SCENARIOS: readonly Scenario[] = ['consume-ceiling', 'e2e', 'compare', 'latency', 'soak'];
 
 function messageBatch(
   scenario: Scenario,
@@ -164,7 +165,7 @@ function messageBatch(
   if (readings > 1 && !BATCHED_SCENARIOS.includes(scenario))
     throw new ConfigError(
       '--batch',
-      `${scenario} sends single readings only (the Kafka Streams peer and the paced simulator read and write TelemetryReading records); batches: ${BATCHED_SCENARIOS.join(', ')}`,
+      `${scenario} sends single readings only (the Kafka Streams peer reads TelemetryReading records); batches: ${BATCHED_SCENARIOS.join(', ')}`,
     );
   return readings;
 }

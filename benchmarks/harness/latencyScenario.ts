@@ -1,7 +1,7 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { latestE2eRate } from './latestE2eRate';
-import { formatCount, ScenarioOutcome } from './scenarioOutcome';
+import { formatCount, gatewaysText, ScenarioOutcome } from './scenarioOutcome';
 import { steadyRateLatency } from './steadyRateLatency';
 
 const FALLBACK_RATE = 5000;
@@ -16,7 +16,7 @@ export async function latencyScenario(
   options: BenchOptions,
   devicesGiven: boolean,
 ): Promise<ScenarioOutcome> {
-  const measured = latestE2eRate(options.outDir);
+  const measured = latestE2eRate(options.outDir, options.batch);
   const rate = options.rate ?? (measured ? Math.round(measured.rate / 2) : FALLBACK_RATE);
   const rateSource = options.rate
     ? '--rate'
@@ -28,7 +28,14 @@ export async function latencyScenario(
   try {
     const figures = await steadyRateLatency(
       bench,
-      { devices, groups: options.groups, rate, durationMs: options.durationMs, seed: options.seed },
+      {
+        devices,
+        groups: options.groups,
+        rate,
+        durationMs: options.durationMs,
+        seed: options.seed,
+        batch: options.batch,
+      },
       { quiet: options.quiet },
     );
     const p99 = figures.beyondWatermarkMs.p99;
@@ -40,6 +47,7 @@ export async function latencyScenario(
         rate,
         rateSource,
         durationMs: options.durationMs,
+        batch: options.batch,
         windowMs: bench.config.semantics.windowMs,
         outOfOrdernessMs: bench.config.semantics.outOfOrdernessMs,
         seed: options.seed,
@@ -54,7 +62,7 @@ export async function latencyScenario(
         },
       ],
       row: {
-        parameters: `${formatCount(figures.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, W ${bench.config.semantics.windowMs / 1000} s, B ${bench.config.semantics.outOfOrdernessMs / 1000} s`,
+        parameters: `${formatCount(figures.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, W ${bench.config.semantics.windowMs / 1000} s, B ${bench.config.semantics.outOfOrdernessMs / 1000} s${gatewaysText(figures.gateways)}`,
         figures:
           `beyond B: p50 ${figures.beyondWatermarkMs.p50} ms, p99 ${p99} ms, max ${figures.beyondWatermarkMs.max} ms over ${figures.windows} windows (${figures.statuses} statuses); ` +
           `of which waiting for the closing reading (fleet jitter) p50 ${figures.closingReadingDueMs.p50} ms, and the pipeline after it p50 ${figures.afterClosingReadingMs.p50} ms, p99 ${figures.afterClosingReadingMs.p99} ms; sent ${formatCount(figures.sentPerSecond)}/s`,

@@ -2,7 +2,8 @@ import { Type } from 'avsc';
 import { createFleet, fleetReadings } from '../simulator/fleet';
 import { produceReadings } from '../simulator/fleetProducer';
 import { createKafka } from '../../pipelines/io/kafka/kafkaClient';
-import { telemetrySchema } from '../../pipelines/io/registry/telemetrySchemas';
+import { telemetryBatchSchema, telemetrySchema } from '../../pipelines/io/registry/telemetrySchemas';
+import { GatewayBatching } from '../simulator/gatewayBatches';
 import { loadConfig } from '../../topologies/config';
 import { EMISSION } from './fleetProduction';
 import { WindowClosings } from './windowClosings';
@@ -11,7 +12,7 @@ import { WindowClosings } from './windowClosings';
  * The simulator of the latency scenario in a process of its own, so that making and
  * sending readings does not share the pipeline's event loop: the fleet (the same as
  * the parent's, from the same seed), paced in real time from now for the duration,
- * without held-back readings. Started by steadyRateLatency.ts with the spec as JSON;
+ * without held-back readings, one a record or (with `gateways`) in gateways' batches. Started by steadyRateLatency.ts with the spec as JSON;
  * tells the parent when it starts, what it sent and when each window's closing
  * reading was due (WindowClosings).
  */
@@ -25,6 +26,8 @@ export interface PacedSimulatorSpec {
   windowMs: number;
   outOfOrdernessMs: number;
   partitions: number;
+  /** Send TelemetryBatch records through these gateways (`schemaId` is the batch schema's). */
+  gateways?: GatewayBatching;
 }
 
 export type PacedSimulatorMessage =
@@ -64,19 +67,22 @@ async function main(): Promise<void> {
     spec.windowMs,
     spec.outOfOrdernessMs,
   );
-  function* tracked() {
-    for (const item of fleetReadings(fleet, { ...EMISSION, lateShare: 0, seed: spec.seed + 1, start, end })) {
-      closings.add(item[1].deviceId, item[1].ts, item[0]);
-      yield item;
-    }
-  }
-  const sent = await produceReadings(kafka, tracked(), {
-    topic: config.topics.telemetry.name,
-    schemaId: spec.schemaId,
-    type: Type.forSchema(telemetrySchema(1) as never),
-    paced: true,
-    signal: stop.signal,
-  });
+  const sent = await produceReadings(
+    kafka,
+    fleetReadings(fleet, { ...EMISSION, lateShare: 0, seed: spec.seed + 1, start, end }),
+    {
+      topic: config.topics.telemetry.name,
+      schemaId: spec.schemaId,
+      type: Type.forSchema((spec.gateways ? telemetryBatchSchema() : telemetrySchema(1)) as never),
+      paced: true,
+      gateways: spec.gateways,
+      signal: stop.signal,
+      // A reading reaches its partition (the record's key's) when its record is sent.
+      onRecord: (at, key, readings) => {
+        for (const reading of readings) closings.add(key, reading.ts, at);
+      },
+    },
+  );
   clearTimeout(guard);
   await send({ kind: 'done', start, end, sent, sentMs: Date.now() - start, closings: closings.closings() });
 }

@@ -1,3 +1,5 @@
+import { GatewayBatching } from '../simulator/gatewayBatches';
+
 /** A target of issue 7 that a run can judge, and whether it met it. */
 export interface TargetCheck {
   /** e.g. "e2e ≥ 0.8 × consume ceiling". */
@@ -35,4 +37,11 @@ export function formatBytes(bytes: number): string {
 
 export function ratio(a: number, b: number): number {
   return Math.round((a / b) * 1000) / 1000;
+}
+
+/** For a paced run's parameters: how its gateways sent batches (nothing for single readings). */
+export function gatewaysText(gateways: GatewayBatching | undefined): string {
+  return gateways
+    ? `; batches of up to ${gateways.readings} from ${formatCount(gateways.gateways)} gateways, each sent within ${gateways.maxWaitMs} ms`
+    : '';
 }

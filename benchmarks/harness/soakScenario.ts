@@ -1,7 +1,7 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { latestE2eRate } from './latestE2eRate';
-import { formatBytes, formatCount, ScenarioOutcome } from './scenarioOutcome';
+import { formatBytes, formatCount, gatewaysText, ScenarioOutcome } from './scenarioOutcome';
 import { soakFigures } from './soakFigures';
 import { steadyRateLatency } from './steadyRateLatency';
 
@@ -11,12 +11,12 @@ const FULL_DURATION_MS = 10 * 60_000;
 /**
  * soak (issue 8): the latency scenario's set-up (the paced simulator in a process of
  * its own, the live pipeline in this one) at twice the latency scenario's rate, that is
- * the whole newest single-reading e2e rate, for `--duration` (10 minutes), sampling
+ * the whole newest e2e rate from messages of the same kind (`--batch`), for `--duration` (10 minutes), sampling
  * this process's memory and the consumer group's lag every few seconds. Steady state
  * starts when the first complete window's statuses are out and ends when sending stops.
  */
 export async function soakScenario(options: BenchOptions, devicesGiven: boolean): Promise<ScenarioOutcome> {
-  const measured = latestE2eRate(options.outDir);
+  const measured = latestE2eRate(options.outDir, options.batch);
   const rate = options.rate ?? (measured ? measured.rate : FALLBACK_RATE);
   const rateSource = options.rate
     ? '--rate'
@@ -29,7 +29,14 @@ export async function soakScenario(options: BenchOptions, devicesGiven: boolean)
   try {
     const latency = await steadyRateLatency(
       bench,
-      { devices, groups: options.groups, rate, durationMs: options.durationMs, seed: options.seed },
+      {
+        devices,
+        groups: options.groups,
+        rate,
+        durationMs: options.durationMs,
+        seed: options.seed,
+        batch: options.batch,
+      },
       { quiet: options.quiet, sampleEveryMs },
     );
     const { run, ...rest } = latency;
@@ -49,6 +56,7 @@ export async function soakScenario(options: BenchOptions, devicesGiven: boolean)
         rate,
         rateSource,
         durationMs: options.durationMs,
+        batch: options.batch,
         sampleEveryMs,
         windowMs: bench.config.semantics.windowMs,
         outOfOrdernessMs: bench.config.semantics.outOfOrdernessMs,
@@ -70,7 +78,7 @@ export async function soakScenario(options: BenchOptions, devicesGiven: boolean)
         },
       ],
       row: {
-        parameters: `${formatCount(latency.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, sampled every ${sampleEveryMs / 1000} s`,
+        parameters: `${formatCount(latency.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, sampled every ${sampleEveryMs / 1000} s${gatewaysText(latency.gateways)}`,
         figures:
           `steady ${minutes.toFixed(1)} min: RSS ${formatBytes(soak.rss.startBytes)} → ${formatBytes(soak.rss.endBytes)} (${soak.rss.slopeMbPerMinute} MB/min), ` +
           `heap ${formatBytes(soak.heapUsed.startBytes)} → ${formatBytes(soak.heapUsed.endBytes)} (${soak.heapUsed.slopeMbPerMinute} MB/min); ` +

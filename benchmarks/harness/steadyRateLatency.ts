@@ -1,6 +1,7 @@
 import { Admin } from 'kafkajs';
 import { join } from 'node:path';
 import { createFleet } from '../simulator/fleet';
+import { GatewayBatching, gatewayBatching } from '../simulator/gatewayBatches';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { BenchEnvironment } from './benchEnvironment';
 import { EMISSION, publishSchemaAndGroups } from './fleetProduction';
@@ -19,12 +20,16 @@ export interface LatencySpec {
   rate: number;
   durationMs: number;
   seed: number;
+  /** Readings per message: 1 (unset) sends TelemetryReading records, more gateways' TelemetryBatch records. */
+  batch?: number;
 }
 
 export interface LatencyFigures {
   /** Readings/s the fleet sends by construction: devices / reporting interval, less the dropout. */
   nominalRate: number;
   intervalMs: number;
+  /** The gateways that sent batches (none: single readings). */
+  gateways?: GatewayBatching;
   sent: number;
   /** Readings sent over the duration. */
   sentPerSecond: number;
@@ -101,7 +106,9 @@ export async function steadyRateLatency(
     });
   await topicsReady(bench.admin, Object.values(config.topics));
   const fleet = createFleet({ devices: spec.devices, groups: spec.groups, seed: spec.seed, intervalMs });
-  const schemaId = await publishSchemaAndGroups(bench, fleet);
+  const batched = (spec.batch ?? 1) > 1;
+  const schemaId = await publishSchemaAndGroups(bench, fleet, batched);
+  const gateways = batched ? gatewayBatching(spec.rate, spec.batch!) : undefined;
 
   const seen: { windowEnd: number; appendedAt: number }[] = [];
   const watcher = bench.kafka.consumer({ groupId: `${config.consumerGroup}.latency` });
@@ -152,6 +159,7 @@ export async function steadyRateLatency(
           windowMs,
           outOfOrdernessMs,
           partitions: config.topics.telemetry.partitions,
+          ...(gateways ? { gateways } : {}),
         } satisfies PacedSimulatorSpec),
       ],
       {
@@ -211,6 +219,7 @@ export async function steadyRateLatency(
     return {
       nominalRate: Math.round(((spec.devices * 1000) / intervalMs) * (1 - (EMISSION.dropout ?? 0))),
       intervalMs,
+      ...(gateways ? { gateways } : {}),
       sent,
       sentPerSecond: Math.round((sent * 1000) / (end - start)),
       windows: byWindow.size,

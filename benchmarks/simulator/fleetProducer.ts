@@ -21,6 +21,8 @@ export interface FleetProducerOptions {
   signal?: AbortSignal;
   /** After each produce request: readings and records sent so far. */
   onProgress?: (sent: number, messages: number) => void;
+  /** Each record as it is queued to be sent: when, its key, the readings it carries. */
+  onRecord?: (at: number, key: string, readings: readonly TelemetryReading[]) => void;
 }
 
 /**
@@ -37,13 +39,14 @@ export async function produceReadings(
   await producer.connect();
   const perRecord = options.gateways?.readings ?? 1;
   const batchSize = Math.max(1, Math.floor((options.batchSize ?? 2000) / perRecord));
-  const records: Iterable<[number, { key: string; value: unknown; readings: number }]> = options.gateways
-    ? mapIterable(gatewayBatches(readings, options.gateways), (batch) => ({
-        key: batch.gatewayId,
-        value: batch,
-        readings: batch.readings.length,
-      }))
-    : mapIterable(readings, (reading) => ({ key: reading.deviceId, value: reading, readings: 1 }));
+  const records: Iterable<[number, { key: string; value: unknown; readings: TelemetryReading[] }]> =
+    options.gateways
+      ? mapIterable(gatewayBatches(readings, options.gateways), (batch) => ({
+          key: batch.gatewayId,
+          value: batch,
+          readings: batch.readings,
+        }))
+      : mapIterable(readings, (reading) => ({ key: reading.deviceId, value: reading, readings: [reading] }));
   let batch: Message[] = [];
   let pending = 0;
   let sent = 0;
@@ -65,8 +68,9 @@ export async function produceReadings(
         const wait = arrival - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
+      options.onRecord?.(arrival, record.key, record.readings);
       batch.push({ key: record.key, value: encodeConfluent(options.schemaId, options.type, record.value) });
-      pending += record.readings;
+      pending += record.readings.length;
       if (batch.length >= batchSize) await flush();
     }
     await flush();

@@ -118,13 +118,15 @@ describe('npm run bench at a tiny size', () => {
     expect(targets.map((t) => t.met)).toEqual([null]);
   });
 
-  it('soak: memory and lag sampled over the run, every window complete', async () => {
-    const { figures, parameters } = await run([
+  it('soak, from gateways sending batches: memory and lag sampled over the run, every window complete', async () => {
+    const { figures, parameters, variant } = await run([
       'soak',
-      ...['--rate', '200', '--devices', '400', '--groups', '4', '--window', '2s', '--duration', '10s'],
-      ...['--out', out, '--quiet'],
+      // 100 gateways: every partition gets some (an empty one would hold the watermark).
+      ...['--rate', '400', '--devices', '800', '--groups', '4', '--window', '2s', '--duration', '10s'],
+      ...['--batch', '2', '--out', out, '--quiet'],
     ]);
     const f = figures as {
+      latency: { gateways?: { readings: number; gateways: number }; sent: number };
       soak: {
         steadySamples: number;
         rss: { startBytes: number; endBytes: number; slopeMbPerMinute: number };
@@ -135,11 +137,15 @@ describe('npm run bench at a tiny size', () => {
       samples: { t: number; rss: number; lag: number }[];
     };
     expect(parameters).toMatchObject({
-      rate: 200,
+      rate: 400,
       rateSource: '--rate',
       durationMs: 10_000,
+      batch: 2,
       sampleEveryMs: 250,
     });
+    expect(variant).toBe('--batch 2');
+    expect(f.latency.gateways).toEqual({ readings: 2, gateways: 100, maxWaitMs: 1000 });
+    expect(f.latency.sent).toBeGreaterThan(0);
     expect(f.samples.length).toBeGreaterThan(f.soak.steadySamples);
     expect(f.soak.steadySamples).toBeGreaterThan(0);
     expect(f.soak.rss.startBytes).toBeGreaterThan(f.soak.heapUsed.startBytes);
