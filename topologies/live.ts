@@ -177,6 +177,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     requestsTopic: topics.dmsRequests.name,
     repliesTopic: topics.dmsReplies.name,
     groupId: `${options.consumerGroup}.requests`,
+    session: { timeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: services.heartbeatIntervalMs },
     handle: answer,
     log,
     signal: options.signal,

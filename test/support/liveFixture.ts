@@ -236,6 +236,24 @@ export class LiveFixture {
   }
 
   /**
+   * The run's committed telemetry offsets: how many partitions have one, and their sum
+   * (what a restart resumes from).
+   */
+  async committed(): Promise<{ partitions: number; sum: bigint }> {
+    const admin = await connectAdmin(this.kafka, this.config.kafka);
+    try {
+      const [topic] = await admin.fetchOffsets({
+        groupId: this.config.consumerGroup,
+        topics: [this.config.topics.telemetry.name],
+      });
+      const offsets = (topic?.partitions ?? []).map((p) => BigInt(p.offset)).filter((o) => o >= 0n);
+      return { partitions: offsets.length, sum: offsets.reduce((a, b) => a + b, 0n) };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
    * Follows the status topic from the beginning: the latest version of each status, and
    * every version whose repeat was not the same bytes (there must be none).
    */

@@ -19,6 +19,7 @@ describe('derstream run killed and restarted', () => {
       DERSTREAM_KAFKA_SESSION_TIMEOUT: '6s',
       // Small batches: many commits over the run, so a kill lands between two of them.
       DERSTREAM_KAFKA_FETCH_BYTES: '32768',
+      DERSTREAM_TELEMETRY_INSERT_EVERY: '100ms',
     },
   });
   afterAll(() => fixture.tearDown());
@@ -36,12 +37,20 @@ describe('derstream run killed and restarted', () => {
     try {
       for (let k = 0; k < 3; k++) {
         // Killed once it has published a random window of the first half of those still
-        // to come: a time would not do, as the whole input takes the pipeline seconds.
+        // to come (a time would not do, as the whole input takes the pipeline seconds) and
+        // committed offsets on every partition beyond where it started: each restart
+        // then resumes from offsets of the run before, not from the beginning.
+        const before = (await fixture.committed()).sum;
         const run = fixture.start(`run ${k + 1}`);
         runs.push(run);
         const left = windows - 3 - reader.windows;
         const target = reader.windows + 1 + Math.floor((random() * Math.max(1, left)) / 2);
-        for (let i = 0; i < 2400 && reader.windows < target; i++) await new Promise((r) => setTimeout(r, 10));
+        const committedSince = async () => {
+          const now = await fixture.committed();
+          return now.partitions === 12 && now.sum > before;
+        };
+        for (let i = 0; i < 600 && (reader.windows < target || !(await committedSince())); i++)
+          await new Promise((r) => setTimeout(r, 50));
         kills.push(reader.windows);
         await run.stop('SIGKILL');
       }
@@ -61,7 +70,13 @@ describe('derstream run killed and restarted', () => {
     expect(kills.length).toBe(3);
     // Every kill fell while windows were still to come.
     expect(Math.max(...kills)).toBeLessThan(windows - 2);
-    expect(runs.map((run) => run.output).join('')).toContain('run: resumed 12 partitions');
+    // The second and third runs and the last resumed from the offsets of the run before.
+    expect(
+      runs
+        .map((run) => run.output)
+        .join('')
+        .match(/run: resumed 12 partitions/g),
+    ).toHaveLength(3);
     const expected = upTo(replayed, lastWindow);
     expect(upTo(await fixture.stored(), lastWindow)).toEqual(expected);
     expect(reader.differingRepeats).toEqual([]);

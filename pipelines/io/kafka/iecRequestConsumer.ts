@@ -11,6 +11,12 @@ export interface IecRequestConsumerOptions {
   repliesTopic: string;
   /** Consumer group of the requests consumer; one instance of the group answers each request. */
   groupId: string;
+  /**
+   * The consumer's session timeout and heartbeat, as the telemetry consumer's: after a
+   * crash the restarted instance joins the requests group only once the dead member's
+   * session has expired, and its telemetry waits behind that join.
+   */
+  session: { timeoutMs: number; heartbeatIntervalMs: number };
   /** Answers one request (never throws for bad input; a throw means "try again"). */
   handle: (request: Buffer) => Promise<IecReply>;
   log: (line: string) => void;
@@ -53,7 +59,11 @@ export async function serveIecRequests(
     return known.has(topic);
   };
 
-  const consumer = kafka.consumer({ groupId: options.groupId });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.session.timeoutMs,
+    heartbeatInterval: options.session.heartbeatIntervalMs,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: options.requestsTopic, fromBeginning: true });
   const retry = { log: options.log, signal: options.signal };
