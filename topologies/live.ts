@@ -5,7 +5,7 @@ import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
 import { liveApiSource } from './liveApiSource';
 import { AccuracyAccumulator, ForecastError } from '../pipelines/forecast/forecastAccuracy';
 import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
-import { IssuedForecast } from '../pipelines/forecast/issuedForecast';
+import { ForecastBatch } from '../pipelines/forecast/issuedForecast';
 import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import { messageReadings } from '../pipelines/decode/messageReadings';
@@ -56,6 +56,12 @@ export interface LiveOptions {
   /** Wraps the ClickHouse executor once opened (tests inject faults through it). */
   clickhouse?: (opened: ClickhouseExecutor) => ClickhouseExecutor;
 }
+
+/**
+ * An issue's forecasts are written and published this many groups at a time: for
+ * 10,000 groups, every row, its JSON and every IEC message at once cost gigabytes.
+ */
+const FORECAST_GROUPS_AT_ONCE = 500;
 
 /** How often the partitions' log ends are compared with what has been read (backlogs). */
 const BACKLOG_CHECK_MS = 5000;
@@ -119,13 +125,13 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   };
   /** Feeds statuses to the forecaster and takes what the watermark lets it issue and score. */
   const forecastStep = (statuses: readonly GroupStatus[], watermark: number) => {
-    const issued: IssuedForecast[] = [];
+    const issued: ForecastBatch[] = [];
     const errors: ForecastError[] = [];
     for (const status of statuses) forecaster.status(status);
     if (!Number.isFinite(watermark)) return { issued, errors };
     for (const output of forecaster.advance(watermark)) {
       if (output.kind === 'forecasts') {
-        for (let i = 0; i < output.batch.size; i++) issued.push(output.batch.forecast(i));
+        issued.push(output.batch);
       } else {
         accuracy.addBatch(output.batch);
         for (let i = 0; i < output.batch.size; i++) errors.push(output.batch.record(i));
@@ -222,14 +228,22 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       ...config.iec.namespaces.statuses,
       timestamp: () => now,
     });
-    const forecastMessages = forecastEvents(issued, { ...forecastOptions, timestamp: () => now });
     // ClickHouse and Kafka at once: the commit needs both, neither needs the other.
     await Promise.all([
       (async () => {
         if (statuses.length > 0)
           await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
-        if (issued.length > 0)
-          await publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(issued));
+        for (const batch of issued) {
+          for (const slice of batch.slices(FORECAST_GROUPS_AT_ONCE)) {
+            const messages = forecastEvents(slice, { ...forecastOptions, timestamp: () => now });
+            await Promise.all([
+              publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(slice)),
+              publisher.send([
+                { topic: topics.dmsForecasts.name, messages: messages.map(iecForecastRecord) },
+              ]),
+            ]);
+          }
+        }
         if (errors.length > 0)
           await publisher.retry('writing forecast errors to ClickHouse', () =>
             sink.writeForecastErrors(errors),
@@ -238,7 +252,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       publisher.send([
         { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
         { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
-        { topic: topics.dmsForecasts.name, messages: forecastMessages.map(iecForecastRecord) },
         { topic: topics.deadLetter.name, messages: rejected },
         { topic: topics.late.name, messages: late },
       ]),
@@ -248,7 +261,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     counts.invalid += rejected.length;
     counts.late += late.length;
     counts.statuses += statuses.length;
-    counts.forecasts += issued.length;
+    counts.forecasts += issued.reduce((sum, batch) => sum + batch.size, 0);
     if (errors.length > 0) {
       for (const figures of accuracy.summary().overall) {
         if (figures.skill !== null)

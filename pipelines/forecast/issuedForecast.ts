@@ -85,6 +85,33 @@ export class ForecastBatch {
     return at;
   }
 
+  /**
+   * Every forecast as an {@link IssuedForecast}, the forecasts of `groups` groups at a
+   * time: all of a group's forecasts in one slice, in the order they were added, groups
+   * in the order they first appear. Why: the rows, JSON and IEC messages of one issue
+   * for 10,000 groups at once cost gigabytes; a slice at a time is written and sent,
+   * then let go.
+   */
+  *slices(groups: number): Generator<IssuedForecast[]> {
+    const byGroup = new Map<string, number[]>();
+    for (let i = 0; i < this.size; i++) {
+      const indices = byGroup.get(this.groupIds[i]!);
+      if (indices) indices.push(i);
+      else byGroup.set(this.groupIds[i]!, [i]);
+    }
+    let slice: IssuedForecast[] = [];
+    let inSlice = 0;
+    for (const indices of byGroup.values()) {
+      for (const i of indices) slice.push(this.forecast(i));
+      if (++inSlice === groups) {
+        yield slice;
+        slice = [];
+        inSlice = 0;
+      }
+    }
+    if (slice.length > 0) yield slice;
+  }
+
   forecast(i: number): IssuedForecast {
     const points: ForecastPoint[] = [];
     for (let j = 0; j < this.horizon; j++) {

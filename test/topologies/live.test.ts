@@ -6,6 +6,7 @@ import { createFleet, fleetReadings } from '../../benchmarks/simulator/fleet';
 import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
 import { gatewayBatches } from '../../benchmarks/simulator/gatewayBatches';
 import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
+import { IssuedForecast } from '../../pipelines/forecast/issuedForecast';
 import { openClickhouse } from '../../pipelines/io/clickhouse/clickhouseExecutor';
 import { ClickhouseSink } from '../../pipelines/io/clickhouse/clickhouseSink';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
@@ -25,6 +26,7 @@ import { defaultForecastSettings } from '../../pipelines/forecast/forecastConfig
 import { DerstreamConfig, loadConfig } from '../../topologies/config';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { replay } from '../../topologies/replay';
+import { forecastEvents } from '../../pipelines/translate/forecastEvents';
 import { reading } from '../support/readings';
 import { runId } from '../support/services';
 import { derstream } from '../support/cli';
@@ -154,6 +156,10 @@ describe('derstream run on the real stack', () => {
 
     const clickhouse = await openClickhouse(config.clickhouse);
     const stored = await new ClickhouseSink(clickhouse).latestStatuses();
+    const liveForecasts = await new ClickhouseSink(clickhouse).latestForecasts({
+      groupIds: [],
+      parameters: [...defaultForecastSettings().parameters],
+    });
     const [telemetryRows] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM telemetry FINAL');
     await clickhouse.close();
     expect(telemetryRows!.n).toBe(arrivals.length);
@@ -166,6 +172,23 @@ describe('derstream run on the real stack', () => {
     expect(expected.size).toBeGreaterThan(8 * 15);
     expect(new Map(stored.map((s) => [key(s), s]))).toEqual(expected);
 
+    // The forecasts live issued are the replay's of the same issue time, in ClickHouse and,
+    // by MessageID (a name-based UUID of the forecasts), on dms.DERGroupForecasts.
+    expect(liveForecasts.length).toBeGreaterThan(0);
+    const issuedAt = liveForecasts[0]!.issuedAt;
+    const byGroupAndParameter = (f: IssuedForecast) => `${f.groupId}/${f.parameter}`;
+    const replayedForecasts = readFileSync(join(dir, 'replay', 'forecasts.ndjson'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as IssuedForecast)
+      .filter((f) => f.issuedAt === issuedAt);
+    expect(new Map(liveForecasts.map((f) => [byGroupAndParameter(f), f]))).toEqual(
+      new Map(replayedForecasts.map((f) => [byGroupAndParameter(f), f])),
+    );
+    const replayedIds = forecastEvents(replayedForecasts, { source: 'derstream', timestamp: (t) => t }).map(
+      (e) => e.messageId,
+    );
+
     // The status topic carries the same versions; the DMS topic each of them as a schema-valid
     // IEC message keyed by group; the dead-letter topic every bad record with its reason.
     const fromTopic = new Map<string, GroupStatus>();
@@ -173,15 +196,24 @@ describe('derstream run on the real stack', () => {
     const iec: { key: string; windowEnd: string; xml: string }[] = [];
     const consumer = kafka.consumer({ groupId: `test-${tag}-reader` });
     await consumer.connect();
+    const forecastIds: string[] = [];
     await consumer.subscribe({
-      topics: [config.topics.statuses.name, config.topics.deadLetter.name, config.topics.dmsStatuses.name],
+      topics: [
+        config.topics.statuses.name,
+        config.topics.deadLetter.name,
+        config.topics.dmsStatuses.name,
+        config.topics.dmsForecasts.name,
+      ],
       fromBeginning: true,
     });
     await new Promise<void>((resolve) => {
       void consumer.run({
         eachMessage: async ({ topic, message }) => {
           if (topic === config.topics.deadLetter.name) reasons.push(String(message.headers![HEADERS.reason]));
-          else if (topic === config.topics.dmsStatuses.name) {
+          else if (topic === config.topics.dmsForecasts.name) {
+            if (Number(message.headers![HEADERS.issuedAt]) === issuedAt)
+              forecastIds.push(String(message.headers![HEADERS.messageId]));
+          } else if (topic === config.topics.dmsStatuses.name) {
             iec.push({
               key: message.key!.toString(),
               windowEnd: String(message.headers![HEADERS.windowEnd]),
@@ -195,7 +227,8 @@ describe('derstream run on the real stack', () => {
           if (
             fromTopic.size >= stored.length &&
             reasons.length >= bad.length &&
-            iec.length >= counts.statuses
+            iec.length >= counts.statuses &&
+            forecastIds.length >= replayedIds.length
           ) {
             resolve();
           }
@@ -205,6 +238,7 @@ describe('derstream run on the real stack', () => {
     await consumer.disconnect();
     expect(fromTopic).toEqual(new Map(stored.map((s) => [key(s), s])));
     expect(iec).toHaveLength(counts.statuses);
+    expect(forecastIds.sort()).toEqual(replayedIds.sort());
     for (const { key: group, windowEnd, xml } of iec) {
       expect(xml).toContain(`<mRID>${group}</mRID>`);
       expect(xml).toContain(`<dateTime>${new Date(Number(windowEnd)).toISOString()}</dateTime>`);

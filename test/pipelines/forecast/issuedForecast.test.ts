@@ -27,4 +27,21 @@ describe('ForecastBatch', () => {
     expect(batch.forecast(1).points.map((p) => p.p50)).toEqual([7, 8]);
     expect(batch.published).toEqual([true, false]);
   });
+
+  it('slices the forecasts by group, a group never split, groups in the order they first appear', () => {
+    const batch = new ForecastBatch(0, 900_000, 1);
+    for (const [group, value] of [
+      ['g1', 1],
+      ['g2', 2],
+      ['g1', 3],
+      ['g3', 4],
+      ['g2', 5],
+    ] as const) {
+      batch.p50.set([value], batch.add(group, 'activePower', 'persistence', true));
+    }
+    const slices = [...batch.slices(2)].map((slice) => slice.map((f) => `${f.groupId}:${f.points[0]!.p50}`));
+    expect(slices).toEqual([['g1:1', 'g1:3', 'g2:2', 'g2:5'], ['g3:4']]);
+    expect([...batch.slices(3)]).toHaveLength(1);
+    expect([...new ForecastBatch(0, 900_000, 1).slices(2)]).toEqual([]);
+  });
 });
