@@ -200,18 +200,16 @@ export function readingAt(device: SimDevice, ts: number): TelemetryReading {
     230 + 6 * Math.sin(ts / 900_000 + device.character * 6) + (device.character - 0.5) * 4,
     1,
   );
-  const base = { deviceId: device.id, ts, voltage, connected: true };
   switch (device.kind) {
     case 'pv': {
       const available = device.ratedPower * daylight(hour) * (1 - 0.75 * cloudCover(ts, device.character));
-      return {
-        ...base,
+      return measured(device, ts, voltage, {
         activePower: round(available, 1),
         reactivePower: round(-0.1 * available, 1),
         stateOfCharge: null,
         maxActivePower: round(available, 1),
         minActivePower: 0,
-      };
+      });
     }
     case 'battery': {
       const fill = dailyFill(ts, device.character);
@@ -225,39 +223,63 @@ export function readingAt(device: SimDevice, ts: number): TelemetryReading {
         : discharging
           ? (0.75 * fill * device.ratedEnergy!) / 5
           : 0;
-      return {
-        ...base,
+      return measured(device, ts, voltage, {
         activePower: round(power, 1),
         reactivePower: 0,
         stateOfCharge: round(soc, 2),
         maxActivePower: soc > 5 ? device.ratedPower : 0,
         minActivePower: soc < 100 ? -device.ratedPower : 0,
-      };
+      });
     }
     case 'ev': {
       const pluggedIn = hour >= 17 + device.character * 3 || hour < 6;
       const charging = pluggedIn && (hour >= 17 || hour < 1 + device.character * 4);
-      return {
-        ...base,
+      return measured(device, ts, voltage, {
         activePower: charging ? -device.ratedPower : 0,
         reactivePower: null,
         stateOfCharge: null,
         maxActivePower: 0,
         minActivePower: pluggedIn ? -device.ratedPower : 0,
-      };
+      });
     }
     case 'load': {
       const demand = 300 + 900 * Math.max(0, Math.sin((Math.PI * (hour - 5)) / 18)) + 400 * device.character;
-      return {
-        ...base,
+      return measured(device, ts, voltage, {
         activePower: round(-demand, 1),
         reactivePower: round(-0.2 * demand, 1),
         stateOfCharge: null,
         maxActivePower: null,
         minActivePower: null,
-      };
+      });
     }
   }
+}
+
+/**
+ * A reading with every field set in the same order, so that all readings share one
+ * object shape: a spread per reading made the simulator, not the pipeline, the limit of
+ * the soak's rate.
+ */
+function measured(
+  device: SimDevice,
+  ts: number,
+  voltage: number,
+  values: Pick<
+    TelemetryReading,
+    'activePower' | 'reactivePower' | 'stateOfCharge' | 'maxActivePower' | 'minActivePower'
+  >,
+): TelemetryReading {
+  return {
+    deviceId: device.id,
+    ts,
+    voltage,
+    connected: true,
+    activePower: values.activePower,
+    reactivePower: values.reactivePower,
+    stateOfCharge: values.stateOfCharge,
+    maxActivePower: values.maxActivePower,
+    minActivePower: values.minActivePower,
+  };
 }
 
 export interface EmissionOptions {

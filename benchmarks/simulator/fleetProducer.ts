@@ -51,30 +51,56 @@ export async function produceReadings(
   let pending = 0;
   let sent = 0;
   let messages = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await producer.send({ topic: options.topic, messages: batch, acks: -1 });
-    sent += pending;
-    messages += batch.length;
+  // One request in flight while the next fills, sent as soon as the one before is
+  // acknowledged: waiting for each acknowledgement before making more readings held the
+  // paced simulator to a request per round trip, below the rates the soak asks for.
+  let inFlight: Promise<void> | undefined;
+  let failure: unknown;
+  const sendFilled = () => {
+    if (inFlight || batch.length === 0 || failure !== undefined) return;
+    const request = batch;
+    const readings = pending;
     batch = [];
     pending = 0;
-    options.onProgress?.(sent, messages);
+    inFlight = producer.send({ topic: options.topic, messages: request, acks: -1 }).then(
+      () => {
+        sent += readings;
+        messages += request.length;
+        inFlight = undefined;
+        options.onProgress?.(sent, messages);
+        sendFilled();
+      },
+      (error: unknown) => {
+        failure = error;
+        inFlight = undefined;
+      },
+    );
+  };
+  const settled = async () => {
+    while (inFlight) await inFlight;
+    if (failure !== undefined) throw failure;
   };
   try {
     for (const [arrival, record] of records) {
+      if (failure !== undefined) throw failure;
       if (options.signal?.aborted) break;
       if (options.paced && arrival > Date.now()) {
-        await flush();
+        sendFilled();
         const wait = arrival - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       options.onRecord?.(arrival, record.key, record.readings);
       batch.push({ key: record.key, value: encodeConfluent(options.schemaId, options.type, record.value) });
       pending += record.readings.length;
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize) {
+        if (inFlight) await inFlight;
+        sendFilled();
+      }
     }
-    await flush();
+    sendFilled();
+    await settled();
   } finally {
+    await settled().catch(() => undefined);
     await producer.disconnect();
   }
   return sent;

@@ -38,24 +38,50 @@ export function* gatewayBatches(
   readings: Iterable<[number, TelemetryReading]>,
   batching: GatewayBatching,
 ): Generator<[number, GatewayBatch]> {
-  // Open batches, in the order their first reading arrived (a Map keeps insertion order).
-  const open = new Map<string, { firstArrival: number; batch: GatewayBatch }>();
+  // Open batches by gateway, and the same in the order their first reading arrived: a
+  // queue whose head is the next to wait out its time, so a reading looks at one batch,
+  // not at every open one. A batch sent full leaves the map at once and the queue when
+  // it reaches the head.
+  const open = new Map<string, Held>();
+  const queue: Held[] = [];
+  let head = 0;
   for (const [arrival, reading] of readings) {
-    for (const [gatewayId, held] of open) {
+    for (; head < queue.length; head++) {
+      const held = queue[head]!;
+      if (held.sent) continue;
       if (held.firstArrival + batching.maxWaitMs > arrival) break;
-      open.delete(gatewayId);
+      held.sent = true;
+      open.delete(held.batch.gatewayId);
       yield [held.firstArrival + batching.maxWaitMs, held.batch];
+    }
+    if (head > 4096 && head * 2 > queue.length) {
+      queue.splice(0, head);
+      head = 0;
     }
     const gatewayId = gatewayOf(reading.deviceId, batching.gateways);
     let held = open.get(gatewayId);
-    if (!held) open.set(gatewayId, (held = { firstArrival: arrival, batch: { gatewayId, readings: [] } }));
+    if (!held) {
+      held = { firstArrival: arrival, batch: { gatewayId, readings: [] }, sent: false };
+      open.set(gatewayId, held);
+      queue.push(held);
+    }
     held.batch.readings.push(reading);
     if (held.batch.readings.length >= batching.readings) {
+      held.sent = true;
       open.delete(gatewayId);
       yield [arrival, held.batch];
     }
   }
-  for (const held of open.values()) yield [held.firstArrival + batching.maxWaitMs, held.batch];
+  for (; head < queue.length; head++) {
+    const held = queue[head]!;
+    if (!held.sent) yield [held.firstArrival + batching.maxWaitMs, held.batch];
+  }
+}
+
+interface Held {
+  firstArrival: number;
+  batch: GatewayBatch;
+  sent: boolean;
 }
 
 /**
