@@ -5,7 +5,7 @@ import { ServiceUnavailableError, messageOf } from '../../errors';
 import { clickhouseFailure } from './clickhouseFailure';
 import { ClickhouseConfig } from './clickhouseConfig';
 import { ClickhouseExecutor } from './clickhouseExecutor';
-import { jsonEachRowChunks, parseJsonEachRow } from './jsonEachRow';
+import { insertTexts, parseJsonEachRow } from './jsonEachRow';
 
 /**
  * ClickHouse in process. libchdb binds one data directory per process, so a second
@@ -55,8 +55,13 @@ export async function openChdbExecutor(
     },
     async insert(table, rows) {
       try {
-        for (const text of jsonEachRowChunks(rows))
-          await session.insert({ table, values: Buffer.from(text), format: 'JSONEachRow' });
+        for (const insert of insertTexts(rows))
+          await session.insert({
+            table,
+            values: Buffer.from(insert.text),
+            format: insert.format,
+            ...(insert.format === 'JSONCompactEachRow' ? { columns: insert.columns } : {}),
+          });
       } catch (error) {
         fail(`INSERT INTO ${table}`, error);
       }

@@ -124,6 +124,35 @@ describe('ClickHouse through the chDB executor', () => {
     expect(count!.n).toBe(1);
   });
 
+  it('takes rows of different shapes in one insert, a column left out at its default', async () => {
+    const row = {
+      device_id: 'd4',
+      ts: 1_767_225_600_000,
+      active_power: 2,
+      reactive_power: 1.5,
+      voltage: null,
+      state_of_charge: null,
+      max_active_power: null,
+      min_active_power: null,
+      connected: true,
+      disposition: 'valid',
+      source_partition: 1,
+      source_offset: 40,
+      source_index: 3,
+      received_at: 1_767_225_600_000,
+    };
+    const { reactive_power: _, source_index: __, ...shorter } = row;
+    await clickhouse.insert('telemetry', [row, { ...shorter, device_id: 'd5', source_offset: 41 }]);
+    const back = await clickhouse.query<Record<string, unknown>>(
+      `SELECT device_id, reactive_power, source_index, source_offset FROM telemetry FINAL
+       WHERE device_id IN ('d4', 'd5') ORDER BY device_id`,
+    );
+    expect(back).toEqual([
+      { device_id: 'd4', reactive_power: 1.5, source_index: 3, source_offset: 40 },
+      { device_id: 'd5', reactive_power: null, source_index: 0, source_offset: 41 },
+    ]);
+  });
+
   it('reports a statement ClickHouse refuses as a ClickhouseQueryError, not retriable', async () => {
     const failure = clickhouse.query('SELECT no_such_column FROM telemetry');
     await expect(failure).rejects.toThrow(ClickhouseQueryError);
