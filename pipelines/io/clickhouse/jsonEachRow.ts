@@ -20,8 +20,8 @@ export type InsertText =
  * to make. Otherwise JSONEachRow, one object a line.
  */
 export function* insertTexts(rows: readonly object[], maxChars = MAX_INSERT_CHARS): Generator<InsertText> {
-  if (rows.length > 0 && oneShape(rows)) {
-    const columns = Object.keys(rows[0]!);
+  const columns = sharedKeys(rows);
+  if (columns) {
     for (const text of chunks(rows, (row) => JSON.stringify(Object.values(row)), maxChars))
       yield { format: 'JSONCompactEachRow', columns, text };
     return;
@@ -30,15 +30,16 @@ export function* insertTexts(rows: readonly object[], maxChars = MAX_INSERT_CHAR
     yield { format: 'JSONEachRow', text };
 }
 
-/** Whether every row has the first row's keys, in its order. */
-function oneShape(rows: readonly object[]): boolean {
+/** The first row's keys when every row has them in that order, and only them. */
+function sharedKeys(rows: readonly object[]): string[] | undefined {
+  if (rows.length === 0) return undefined;
   const names = Object.keys(rows[0]!);
   for (const row of rows) {
     let i = 0;
-    for (const key in row) if (key !== names[i++]) return false;
-    if (i !== names.length) return false;
+    for (const key in row) if (key !== names[i++]) return undefined;
+    if (i !== names.length) return undefined;
   }
-  return true;
+  return names;
 }
 
 function* chunks(

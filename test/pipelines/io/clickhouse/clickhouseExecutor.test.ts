@@ -100,24 +100,26 @@ describe('ClickHouse through the chDB executor', () => {
     );
   });
 
+  /** A valid reading's telemetry row without `source_index` (its column's default is 0). */
+  const telemetryRow = {
+    device_id: 'd3',
+    ts: 1_767_225_600_000,
+    active_power: 1,
+    reactive_power: null as number | null,
+    voltage: null,
+    state_of_charge: null,
+    max_active_power: null,
+    min_active_power: null,
+    connected: true,
+    disposition: 'valid',
+    source_partition: 0,
+    source_offset: 1,
+    received_at: 1_767_225_600_000,
+  };
+
   it('writing the same telemetry offsets twice keeps one row per offset', async () => {
-    const row = {
-      device_id: 'd3',
-      ts: 1_767_225_600_000,
-      active_power: 1,
-      reactive_power: null,
-      voltage: null,
-      state_of_charge: null,
-      max_active_power: null,
-      min_active_power: null,
-      connected: true,
-      disposition: 'valid',
-      source_partition: 0,
-      source_offset: 1,
-      received_at: 1_767_225_600_000,
-    };
-    await clickhouse.insert('telemetry', [row]);
-    await clickhouse.insert('telemetry', [row]);
+    await clickhouse.insert('telemetry', [telemetryRow]);
+    await clickhouse.insert('telemetry', [telemetryRow]);
     const [count] = await clickhouse.query<{ n: number }>(
       `SELECT count() AS n FROM telemetry FINAL WHERE device_id = 'd3'`,
     );
@@ -126,20 +128,13 @@ describe('ClickHouse through the chDB executor', () => {
 
   it('takes rows of different shapes in one insert, a column left out at its default', async () => {
     const row = {
+      ...telemetryRow,
       device_id: 'd4',
-      ts: 1_767_225_600_000,
       active_power: 2,
       reactive_power: 1.5,
-      voltage: null,
-      state_of_charge: null,
-      max_active_power: null,
-      min_active_power: null,
-      connected: true,
-      disposition: 'valid',
       source_partition: 1,
       source_offset: 40,
       source_index: 3,
-      received_at: 1_767_225_600_000,
     };
     const { reactive_power: _, source_index: __, ...shorter } = row;
     await clickhouse.insert('telemetry', [row, { ...shorter, device_id: 'd5', source_offset: 41 }]);

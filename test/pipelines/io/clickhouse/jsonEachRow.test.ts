@@ -2,9 +2,8 @@ import { InsertText, insertTexts, parseJsonEachRow } from '../../../../pipelines
 
 /** The rows an insert text stands for, read as ClickHouse reads its format. */
 function rowsOf(insert: InsertText): object[] {
-  const { format, text } = insert;
-  if (format === 'JSONEachRow') return parseJsonEachRow(text);
-  const columns = (insert as Extract<InsertText, { format: 'JSONCompactEachRow' }>).columns;
+  if (insert.format === 'JSONEachRow') return parseJsonEachRow(insert.text);
+  const { columns, text } = insert;
   return text
     .split('\n')
     .filter((line) => line !== '')
