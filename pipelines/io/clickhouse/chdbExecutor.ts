@@ -5,7 +5,8 @@ import { ServiceUnavailableError, messageOf } from '../../errors';
 import { clickhouseFailure } from './clickhouseFailure';
 import { ClickhouseConfig } from './clickhouseConfig';
 import { ClickhouseExecutor } from './clickhouseExecutor';
-import { insertTexts, parseJsonEachRow } from './jsonEachRow';
+import { MAX_INSERT_CHARS, insertTexts, parseJsonEachRow } from './jsonEachRow';
+import { RowBinaryFileInserts } from './rowBinaryFileInserts';
 
 /**
  * ClickHouse in process. libchdb binds one data directory per process, so a second
@@ -44,17 +45,23 @@ export async function openChdbExecutor(
   };
   await run(`CREATE DATABASE IF NOT EXISTS ${config.database}`);
   await run(`USE ${config.database}`);
+  const fileInserts = RowBinaryFileInserts.open(session, path);
 
   return {
     description: `chDB at ${path}`,
     async command(sql, params) {
-      await run(sql, params);
+      try {
+        await run(sql, params);
+      } finally {
+        fileInserts?.forgetColumns();
+      }
     },
     async query<Row>(sql: string, params?: Record<string, unknown>) {
       return parseJsonEachRow<Row>((await run(sql, params)).text());
     },
     async insert(table, rows) {
       try {
+        if (await fileInserts?.insert(table, rows, MAX_INSERT_CHARS)) return;
         for (const insert of insertTexts(rows))
           await session.insert({
             table,

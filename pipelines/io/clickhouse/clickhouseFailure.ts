@@ -29,6 +29,9 @@ const NETWORK_ERRNOS = new Set([
   'ENOTFOUND',
 ]);
 
+/** The file an insert goes through could not be written: the disk or the process's file handles are full for now. */
+const FILE_ERRNOS = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN']);
+
 /**
  * What ClickHouse (chDB or a server) said about `sql`, as a typed error whose
  * `retriable` flag tells the retry logic whether another try can succeed: a refused
@@ -43,7 +46,7 @@ export function clickhouseFailure(where: string, sql: string, error: unknown): C
 
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && NETWORK_ERRNOS.has(code)) return true;
+  if (typeof code === 'string' && (NETWORK_ERRNOS.has(code) || FILE_ERRNOS.has(code))) return true;
   const numeric = typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : undefined;
   const fromMessage = /\bCode: (\d+)\b/.exec(messageOf(error))?.[1];
   const clickhouseCode = numeric ?? (fromMessage === undefined ? undefined : Number(fromMessage));

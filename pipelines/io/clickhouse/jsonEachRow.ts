@@ -31,7 +31,7 @@ export function* insertTexts(rows: readonly object[], maxChars = MAX_INSERT_CHAR
 }
 
 /** The first row's keys when every row has them in that order, and only them. */
-function sharedKeys(rows: readonly object[]): string[] | undefined {
+export function sharedKeys(rows: readonly object[]): string[] | undefined {
   if (rows.length === 0) return undefined;
   const names = Object.keys(rows[0]!);
   for (const row of rows) {
