@@ -109,9 +109,11 @@ export class StatusEngine {
     // Read again after a restart, for a window emitted before it: the reading counts as
     // its device's latest, as it did then, and the window is not emitted again.
     const reread = end <= this.resumedThrough;
-    const out: StatusOutput[] = end <= this.lastEmittedEnd && !reread ? this.reemit(stage, reading, end) : [];
-    out.push(...this.advance(this.watermarks.observe(partition, reading.ts, now)));
-    return out;
+    const reemitted = end <= this.lastEmittedEnd && !reread ? this.reemit(stage, reading, end) : undefined;
+    const advanced = this.advance(this.watermarks.observe(partition, reading.ts, now));
+    if (!reemitted) return advanced;
+    reemitted.push(...advanced);
+    return reemitted;
   }
 
   /**

@@ -382,8 +382,9 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       if (index % 1000 === 999) await heartbeat().catch(() => undefined);
       // kafkajs fetches from the committed offset after it restarts its consumer (a
       // broker outage); what this engine has already taken in must not count twice.
-      if (BigInt(message.offset) <= from) continue;
-      readUpTo.set(batch.partition, BigInt(message.offset));
+      const offset = BigInt(message.offset);
+      if (offset <= from) continue;
+      readUpTo.set(batch.partition, offset);
       const now = Date.now();
       const source: SourcePosition = {
         topic: batch.topic,
@@ -393,7 +394,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         value: message.value,
       };
       const reject = (reason: string, detail: string) => {
-        commits.processed(batch.partition, BigInt(message.offset));
+        commits.processed(batch.partition, offset);
         rejected.push(rejectedRecord(source, reason, detail));
       };
       const telemetry = await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
@@ -415,37 +416,41 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         continue;
       }
       // An empty batch is read and done.
-      if (unpacked.readings.length === 0) commits.processed(batch.partition, BigInt(message.offset));
+      if (unpacked.readings.length === 0) commits.processed(batch.partition, offset);
       const alone = (item: number) => readingOrigin(source, decoded, item);
       for (let item = 0; item < unpacked.readings.length; item++) {
         const result = unpacked.readings[item]!;
         if (!result.valid) {
           const [origin, headers] = alone(item);
-          commits.processed(batch.partition, BigInt(message.offset));
+          commits.processed(batch.partition, offset);
           rejected.push(rejectedRecord(origin, result.reason, result.detail, headers));
           continue;
         }
         const reading: TelemetryReading = result.reading;
-        const outputs = judgedLate.delete(`${batch.partition}:${message.offset}:${item}`)
-          ? [{ kind: 'late' as const, partition: batch.partition, reading, watermark: engine.watermark }]
-          : engine.reading(batch.partition, reading, now);
-        const wasLate = outputs.some((o) => o.kind === 'late');
-        if (wasLate) {
-          const watermark = (outputs.find((o) => o.kind === 'late') as { watermark: number }).watermark;
+        const outputs =
+          judgedLate.size > 0 && judgedLate.delete(`${batch.partition}:${message.offset}:${item}`)
+            ? [{ kind: 'late' as const, partition: batch.partition, reading, watermark: engine.watermark }]
+            : engine.reading(batch.partition, reading, now);
+        /** The watermark a late reading was judged by. */
+        let lateBy: number | undefined;
+        for (const output of outputs)
+          if (output.kind === 'status') statuses.push(output.status);
+          else lateBy ??= output.watermark;
+        if (lateBy !== undefined) {
           const [origin, headers] = alone(item);
           late.push(
-            rejectedRecord(origin, 'LATE', `window ended at or before the watermark ${watermark}`, {
-              [HEADERS.watermark]: String(watermark),
+            rejectedRecord(origin, 'LATE', `window ended at or before the watermark ${lateBy}`, {
+              [HEADERS.watermark]: String(lateBy),
               ...headers,
             }),
           );
         }
+        const wasLate = lateBy !== undefined;
         commits.processed(
           batch.partition,
-          BigInt(message.offset),
+          offset,
           wasLate ? undefined : windowEndOf(reading.ts, semantics.windowMs),
         );
-        statuses.push(...statusesOf(outputs));
         rows.push({
           reading,
           disposition: wasLate ? 'late' : 'valid',

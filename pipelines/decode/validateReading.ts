@@ -31,6 +31,11 @@ const NULLABLE_NUMBERS = [
   'minActivePower',
 ] as const satisfies readonly (keyof TelemetryReading)[];
 
+const REQUIRED = ['deviceId', 'ts', 'activePower', 'connected'] as const;
+
+/** Checked in this order: the first that is not a finite number (or absent where nullable) is the reason. */
+const NUMBER_FIELDS = ['activePower', ...NULLABLE_NUMBERS] as const;
+
 const invalid = (reason: InvalidReason, detail: string): Validation => ({ valid: false, reason, detail });
 
 /**
@@ -43,7 +48,7 @@ export function validateReading(value: unknown, options: ValidationOptions = {})
     return invalid('WRONG_TYPE', 'a reading must be an object');
   }
   const input = value as Record<string, unknown>;
-  for (const field of ['deviceId', 'ts', 'activePower', 'connected'] as const) {
+  for (const field of REQUIRED) {
     if (input[field] === undefined || input[field] === null)
       return invalid('MISSING_FIELD', `${field} is required`);
   }
@@ -57,23 +62,19 @@ export function validateReading(value: unknown, options: ValidationOptions = {})
     );
   }
   if (typeof input.connected !== 'boolean') return invalid('WRONG_TYPE', 'connected must be a boolean');
-  const numbers: Record<string, number | null> = {};
-  for (const field of ['activePower', ...NULLABLE_NUMBERS] as const) {
+  for (const field of NUMBER_FIELDS) {
     const v = input[field];
-    if (v === undefined || v === null) {
-      numbers[field] = null;
-      continue;
-    }
+    if (v === undefined || v === null) continue;
     if (typeof v !== 'number') return invalid('WRONG_TYPE', `${field} must be a number`);
     if (!Number.isFinite(v)) return invalid('NOT_FINITE', `${field} is ${v}`);
-    numbers[field] = v;
   }
-  const soc = numbers.stateOfCharge ?? null;
+  // Every number field is now a finite number, null or absent.
+  const soc = (input.stateOfCharge ?? null) as number | null;
   if (soc !== null && (soc < 0 || soc > 100)) {
     return invalid('STATE_OF_CHARGE_OUT_OF_RANGE', `stateOfCharge ${soc} is outside 0..100`);
   }
-  const max = numbers.maxActivePower ?? null;
-  const min = numbers.minActivePower ?? null;
+  const max = (input.maxActivePower ?? null) as number | null;
+  const min = (input.minActivePower ?? null) as number | null;
   if (max !== null && min !== null && min > max) {
     return invalid('MIN_ABOVE_MAX', `minActivePower ${min} is above maxActivePower ${max}`);
   }
@@ -85,9 +86,9 @@ export function validateReading(value: unknown, options: ValidationOptions = {})
     reading: {
       deviceId: input.deviceId,
       ts: input.ts,
-      activePower: numbers.activePower!,
-      reactivePower: numbers.reactivePower ?? null,
-      voltage: numbers.voltage ?? null,
+      activePower: input.activePower as number,
+      reactivePower: (input.reactivePower ?? null) as number | null,
+      voltage: (input.voltage ?? null) as number | null,
       stateOfCharge: soc,
       maxActivePower: max,
       minActivePower: min,

@@ -19,10 +19,16 @@ export class CommitTracker {
     if (!state)
       this.partitions.set(partition, (state = { offsets: [], windowEnds: [], head: 0, through: undefined }));
     state.through = offset;
-    if (windowEnd !== undefined) {
-      state.offsets.push(offset);
-      state.windowEnds.push(windowEnd);
+    if (windowEnd === undefined) return;
+    // The readings of one record (a gateway's batch) come one after another: the record
+    // is released once the last of their windows is out, so one entry with that window.
+    const last = state.offsets.length - 1;
+    if (last >= state.head && state.offsets[last] === offset) {
+      state.windowEnds[last] = Math.max(state.windowEnds[last]!, windowEnd);
+      return;
     }
+    state.offsets.push(offset);
+    state.windowEnds.push(windowEnd);
   }
 
   /** The offsets to commit now that every window ending at or before `emittedThrough` is written. */

@@ -29,6 +29,21 @@ describe('CommitTracker', () => {
     );
   });
 
+  it("releases a gateway's record once the last window of its readings is out, whatever their order", () => {
+    const tracker = new CommitTracker();
+    tracker.processed(0, 20n, 60_000);
+    tracker.processed(0, 20n, 180_000);
+    tracker.processed(0, 20n, 120_000);
+    tracker.processed(0, 21n, 60_000);
+    expect(tracker.committable(60_000).get(0)).toBe(20n);
+    expect(tracker.committable(120_000).get(0)).toBe(20n);
+    expect(tracker.committable(180_000).get(0)).toBe(22n);
+    tracker.processed(0, 22n, 240_000);
+    tracker.processed(0, 22n, 240_000);
+    expect(tracker.committable(180_000).get(0)).toBe(22n);
+    expect(tracker.committable(240_000).get(0)).toBe(23n);
+  });
+
   it('stays linear over a long backlog and forgets revoked partitions', () => {
     const tracker = new CommitTracker();
     for (let i = 0; i < 300_000; i++) tracker.processed(1, BigInt(i), 60_000 * (1 + Math.floor(i / 10_000)));
