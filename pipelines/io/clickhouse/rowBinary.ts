@@ -144,6 +144,7 @@ class ByteWriter {
     // reserved before the text, so the common short string is written without measuring it.
     if (value.length <= 42) {
       this.ensure(1 + value.length * 3);
+      if (this.ascii(value)) return;
       const written = this.buffer.write(value, this.length + 1, 'utf8');
       this.buffer[this.length] = written;
       this.length += 1 + written;
@@ -154,6 +155,24 @@ class ByteWriter {
     for (; size >= 0x80; size >>>= 7) this.buffer[this.length++] = (size & 0x7f) | 0x80;
     this.buffer[this.length++] = size;
     this.length += this.buffer.write(value, this.length, 'utf8');
+  }
+
+  /**
+   * A short string of ASCII only (device and group ids), byte by byte: cheaper than
+   * a call into Buffer's encoder for a dozen characters. False, having written nothing
+   * that counts, at the first other character.
+   */
+  private ascii(value: string): boolean {
+    const buffer = this.buffer;
+    const at = this.length + 1;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) return false;
+      buffer[at + i] = code;
+    }
+    buffer[this.length] = value.length;
+    this.length = at + value.length;
+    return true;
   }
 
   take(): Buffer {
