@@ -36,7 +36,7 @@ import { serveLiveHttp } from './liveHttp';
 import { LivePublisher } from './livePublisher';
 import { LiveHealth } from './liveReadiness';
 import { LiveRunLoop } from './liveRunLoop';
-import { decodeTelemetry, readingOrigin } from './telemetryRecord';
+import { decodeKnownTelemetry, decodeTelemetry, readingOrigin } from './telemetryRecord';
 import { openLiveServices } from './liveServices';
 
 export interface LiveOptions {
@@ -397,10 +397,12 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         commits.processed(batch.partition, offset);
         rejected.push(rejectedRecord(source, reason, detail));
       };
-      const telemetry = await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
-        log,
-        signal: options.signal,
-      });
+      const telemetry =
+        decodeKnownTelemetry(message.value, decoder, options.maxMessageBytes) ??
+        (await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
+          log,
+          signal: options.signal,
+        }));
       if (telemetry.kind === 'rejected') {
         reject(telemetry.reason, telemetry.detail);
         continue;

@@ -19,6 +19,28 @@ export async function decodeTelemetry(
   maxMessageBytes: number,
   retry: RetryOptions,
 ): Promise<DecodedTelemetry> {
+  const known = decodeKnownTelemetry(value, decoder, maxMessageBytes);
+  if (known) return known;
+  try {
+    return {
+      kind: 'decoded',
+      message: await retryUntilDone('fetching a writer schema', () => decoder.decode(value!), retry),
+    };
+  } catch (error) {
+    return rejectedFor(error);
+  }
+}
+
+/**
+ * {@link decodeTelemetry} at once, when nothing is to be fetched from the registry (every
+ * record but the first of each schema id); undefined when it is. A record decoded
+ * without a promise per record is most of the cost of single-reading records saved.
+ */
+export function decodeKnownTelemetry(
+  value: Buffer | null,
+  decoder: TelemetryDecoder,
+  maxMessageBytes: number,
+): DecodedTelemetry | undefined {
   if (value === null) return { kind: 'rejected', reason: 'UNDECODABLE', detail: 'record has no value' };
   if (value.length > maxMessageBytes)
     return {
@@ -27,15 +49,18 @@ export async function decodeTelemetry(
       detail: `${value.length} bytes, limit ${maxMessageBytes}`,
     };
   try {
-    return {
-      kind: 'decoded',
-      message: await retryUntilDone('fetching a writer schema', () => decoder.decode(value), retry),
-    };
+    const message = decoder.decodeKnown(value);
+    return message && { kind: 'decoded', message };
   } catch (error) {
-    if (error instanceof DerstreamError && !error.retriable)
-      return { kind: 'rejected', reason: error.code, detail: error.message };
-    throw error;
+    return rejectedFor(error);
   }
+}
+
+/** A record that cannot be read is rejected with its error's code; anything else is the run's to handle. */
+function rejectedFor(error: unknown): DecodedTelemetry {
+  if (error instanceof DerstreamError && !error.retriable)
+    return { kind: 'rejected', reason: error.code, detail: error.message };
+  throw error;
 }
 
 /**

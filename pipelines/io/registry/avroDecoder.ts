@@ -44,35 +44,55 @@ export class AvroDecoder<T> {
     return buffer.readUInt32BE(1);
   }
 
-  async decode(buffer: Buffer): Promise<T> {
+  /**
+   * The record decoded at once when its writer schema is known already (every record
+   * but the first of each schema id); undefined when {@link decode} must fetch it first.
+   * Throws what `decode` throws for a record that cannot be read.
+   */
+  decodeKnown(buffer: Buffer): T | undefined {
     const id = AvroDecoder.schemaIdOf(buffer);
-    let resolver = this.resolvers.get(id);
     const known = this.unreadable.get(id);
     if (known) throw known;
-    if (!resolver) {
-      let writer: Type;
-      try {
-        writer = Type.forSchema(JSON.parse(JSON.stringify(await this.registry.getSchema(id))) as never);
-      } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (status === 404)
-          throw new UndecodableRecordError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
-        throw error;
-      }
-      try {
-        resolver = this.reader.createResolver(writer);
-      } catch (error) {
-        // A registered schema the reader cannot resolve (a field of another type): every
-        // record written with it is undecodable, not the pipeline broken.
-        const unreadable = new UndecodableRecordError(
-          'AVRO_DECODE_FAILED',
-          `schema id ${id} cannot be read as ${this.readerName()}: ${(error as Error).message}`,
-        );
-        this.unreadable.set(id, unreadable);
-        throw unreadable;
-      }
-      this.resolvers.set(id, resolver);
+    const resolver = this.resolvers.get(id);
+    return resolver && this.read(buffer, id, resolver);
+  }
+
+  async decode(buffer: Buffer): Promise<T> {
+    const decoded = this.decodeKnown(buffer);
+    if (decoded !== undefined) return decoded;
+    const id = AvroDecoder.schemaIdOf(buffer);
+    return this.read(buffer, id, await this.fetchResolver(id));
+  }
+
+  /** The writer schema `id` from the registry, resolved against the reader and kept. */
+  private async fetchResolver(id: number): Promise<ReturnType<Type['createResolver']>> {
+    let writer: Type;
+    try {
+      writer = Type.forSchema(JSON.parse(JSON.stringify(await this.registry.getSchema(id))) as never);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404)
+        throw new UndecodableRecordError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
+      throw error;
     }
+    let resolver: ReturnType<Type['createResolver']>;
+    try {
+      resolver = this.reader.createResolver(writer);
+    } catch (error) {
+      // A registered schema the reader cannot resolve (a field of another type): every
+      // record written with it is undecodable, not the pipeline broken.
+      const unreadable = new UndecodableRecordError(
+        'AVRO_DECODE_FAILED',
+        `schema id ${id} cannot be read as ${this.readerName()}: ${(error as Error).message}`,
+      );
+      this.unreadable.set(id, unreadable);
+      throw unreadable;
+    }
+    this.resolvers.set(id, resolver);
+    return resolver;
+  }
+
+  private read(buffer: Buffer, id: number, resolver: ReturnType<Type['createResolver']>): T {
     try {
       return this.reader.fromBuffer(buffer.subarray(5), resolver) as T;
     } catch (error) {

@@ -22,10 +22,19 @@ export class TelemetryDecoder {
     this.avro = new AvroDecoder<Branches>(registry, telemetryReaderSchema());
   }
 
-  async decode(buffer: Buffer): Promise<DecodedMessage> {
-    const decoded = await this.avro.decode(buffer);
-    const batch = decoded[TELEMETRY_BATCH_NAME];
-    if (batch !== undefined) return { kind: 'batch', gatewayId: batch.gatewayId, readings: batch.readings };
-    return { kind: 'reading', reading: decoded[TELEMETRY_READING_NAME] };
+  /** The record decoded at once when its writer schema is known; undefined when {@link decode} must fetch it. */
+  decodeKnown(buffer: Buffer): DecodedMessage | undefined {
+    const decoded = this.avro.decodeKnown(buffer);
+    return decoded && messageOf(decoded);
   }
+
+  async decode(buffer: Buffer): Promise<DecodedMessage> {
+    return messageOf(await this.avro.decode(buffer));
+  }
+}
+
+function messageOf(decoded: Branches): DecodedMessage {
+  const batch = decoded[TELEMETRY_BATCH_NAME];
+  if (batch !== undefined) return { kind: 'batch', gatewayId: batch.gatewayId, readings: batch.readings };
+  return { kind: 'reading', reading: decoded[TELEMETRY_READING_NAME] };
 }

@@ -112,6 +112,25 @@ describe('telemetry batches in the real registry', () => {
     });
   });
 
+  it('decodes at once, without the registry, only what a schema id already fetched wrote', async () => {
+    const v2 = await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(2));
+    const record = encodeConfluent(v2, Type.forSchema(telemetrySchema(2) as never), {
+      ...reading('d3', 1_767_225_600_000),
+      frequency: 49.9,
+    });
+    const decoder = new TelemetryDecoder(registry);
+    expect(decoder.decodeKnown(record)).toBeUndefined();
+    const decoded = await decoder.decode(record);
+    expect(decoded).toMatchObject({ kind: 'reading', reading: { deviceId: 'd3', frequency: 49.9 } });
+    expect(decoder.decodeKnown(record)).toEqual(decoded);
+    expect(() => decoder.decodeKnown(record.subarray(0, record.length - 2))).toThrow(
+      expect.objectContaining({ code: 'AVRO_DECODE_FAILED' }),
+    );
+    expect(() => decoder.decodeKnown(Buffer.from([1, 0, 0, 0, 1, 2]))).toThrow(
+      expect.objectContaining({ code: 'NOT_CONFLUENT_FRAMED' }),
+    );
+  });
+
   it('refuses a batch that does not decode as a whole', async () => {
     const batchId = await registerAvroSchema(registry, batchSubject(topic), telemetryBatchSchema());
     const whole = encodeConfluent(batchId, Type.forSchema(telemetryBatchSchema() as never), {
