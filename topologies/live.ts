@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Batch, Consumer, Message } from 'kafkajs';
+import { Batch, Consumer, KafkaMessage, Message } from 'kafkajs';
 import { Subject } from 'rxjs';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
 import { liveApiSource } from './liveApiSource';
@@ -376,6 +376,20 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const late: Message[] = [];
     const rows: StoredReading[] = [];
     const from = readUpTo.get(batch.partition) ?? -1n;
+    // Made only for a record that goes to a dead-letter or late topic; no closure is
+    // made per record (under tsx each one also costs a defineProperty for its name).
+    const sourceOf = (message: KafkaMessage): SourcePosition => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+    });
+    const reject = (message: KafkaMessage, offset: bigint, reason: string, detail: string) => {
+      commits.processed(batch.partition, offset);
+      rejected.push(rejectedRecord(sourceOf(message), reason, detail));
+    };
+    let readThrough = from;
     for (const [index, message] of batch.messages.entries()) {
       // A large batch takes longer than the session timeout; without heartbeats the group
       // would rebalance and deliver it all again.
@@ -384,19 +398,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       // broker outage); what this engine has already taken in must not count twice.
       const offset = BigInt(message.offset);
       if (offset <= from) continue;
-      readUpTo.set(batch.partition, offset);
+      readThrough = offset;
       const now = Date.now();
-      const source: SourcePosition = {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-      };
-      const reject = (reason: string, detail: string) => {
-        commits.processed(batch.partition, offset);
-        rejected.push(rejectedRecord(source, reason, detail));
-      };
       const telemetry =
         decodeKnownTelemetry(message.value, decoder, options.maxMessageBytes) ??
         (await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
@@ -404,7 +407,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           signal: options.signal,
         }));
       if (telemetry.kind === 'rejected') {
-        reject(telemetry.reason, telemetry.detail);
+        reject(message, offset, telemetry.reason, telemetry.detail);
         continue;
       }
       const decoded = telemetry.message;
@@ -414,16 +417,15 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         maxBatchReadings: config.maxBatchReadings,
       });
       if (!unpacked.accepted) {
-        reject(unpacked.reason, unpacked.detail);
+        reject(message, offset, unpacked.reason, unpacked.detail);
         continue;
       }
       // An empty batch is read and done.
       if (unpacked.readings.length === 0) commits.processed(batch.partition, offset);
-      const alone = (item: number) => readingOrigin(source, decoded, item);
       for (let item = 0; item < unpacked.readings.length; item++) {
         const result = unpacked.readings[item]!;
         if (!result.valid) {
-          const [origin, headers] = alone(item);
+          const [origin, headers] = readingOrigin(sourceOf(message), decoded, item);
           commits.processed(batch.partition, offset);
           rejected.push(rejectedRecord(origin, result.reason, result.detail, headers));
           continue;
@@ -439,7 +441,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           if (output.kind === 'status') statuses.push(output.status);
           else lateBy ??= output.watermark;
         if (lateBy !== undefined) {
-          const [origin, headers] = alone(item);
+          const [origin, headers] = readingOrigin(sourceOf(message), decoded, item);
           late.push(
             rejectedRecord(origin, 'LATE', `window ended at or before the watermark ${lateBy}`, {
               [HEADERS.watermark]: String(lateBy),
@@ -463,6 +465,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         });
       }
     }
+    if (readThrough > from) readUpTo.set(batch.partition, readThrough);
     const last = batch.messages.at(-1);
     if (last) {
       const behind = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;

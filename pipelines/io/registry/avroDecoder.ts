@@ -94,7 +94,12 @@ export class AvroDecoder<T> {
 
   private read(buffer: Buffer, id: number, resolver: ReturnType<Type['createResolver']>): T {
     try {
-      return this.reader.fromBuffer(buffer.subarray(5), resolver) as T;
+      // fromBuffer's checks, read in place after the 5-byte frame rather than from a
+      // subarray made per record.
+      const { value, offset } = this.reader.decode(buffer, 5, resolver);
+      if (offset === -1) throw new Error('truncated buffer');
+      if (offset < buffer.length) throw new Error('trailing data');
+      return value as T;
     } catch (error) {
       throw new UndecodableRecordError('AVRO_DECODE_FAILED', `schema id ${id}: ${(error as Error).message}`);
     }

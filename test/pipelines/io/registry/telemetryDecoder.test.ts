@@ -124,7 +124,16 @@ describe('telemetry batches in the real registry', () => {
     expect(decoded).toMatchObject({ kind: 'reading', reading: { deviceId: 'd3', frequency: 49.9 } });
     expect(decoder.decodeKnown(record)).toEqual(decoded);
     expect(() => decoder.decodeKnown(record.subarray(0, record.length - 2))).toThrow(
-      expect.objectContaining({ code: 'AVRO_DECODE_FAILED' }),
+      expect.objectContaining({
+        code: 'AVRO_DECODE_FAILED',
+        message: expect.stringMatching(/truncated buffer/),
+      }),
+    );
+    expect(() => decoder.decodeKnown(Buffer.concat([record, Buffer.from([0])]))).toThrow(
+      expect.objectContaining({
+        code: 'AVRO_DECODE_FAILED',
+        message: expect.stringMatching(/trailing data/),
+      }),
     );
     expect(() => decoder.decodeKnown(Buffer.from([1, 0, 0, 0, 1, 2]))).toThrow(
       expect.objectContaining({ code: 'NOT_CONFLUENT_FRAMED' }),
