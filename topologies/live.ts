@@ -398,6 +398,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       // broker outage); what this engine has already taken in must not count twice.
       const offset = BigInt(message.offset);
       if (offset <= from) continue;
+      const storedOffset = Number(message.offset);
       readThrough = offset;
       const now = Date.now();
       const telemetry =
@@ -459,7 +460,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           reading,
           disposition: wasLate ? 'late' : 'valid',
           partition: batch.partition,
-          offset: Number(message.offset),
+          offset: storedOffset,
           index: item,
           receivedAt: now,
         });

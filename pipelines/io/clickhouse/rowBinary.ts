@@ -80,6 +80,10 @@ function finite(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
+function integerIn(value: unknown, min: number, max: number): value is number {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
 function intWriter(
   min: number,
   max: number,
@@ -87,9 +91,9 @@ function intWriter(
   set: (view: DataView, at: number, value: number) => void,
 ): ValueWriter {
   return (out, value) => {
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) return false;
+    if (!integerIn(value, min, max)) return false;
     const at = out.claim(bytes);
-    set(out.view, at, value as number);
+    set(out.view, at, value);
     return true;
   };
 }
@@ -97,10 +101,10 @@ function intWriter(
 /** 64-bit integers from JavaScript numbers (exact up to 2^53), as two 32-bit halves. */
 function int64Writer(min: number, max: number): ValueWriter {
   return (out, value) => {
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) return false;
-    const high = Math.floor((value as number) / TWO_32);
+    if (!integerIn(value, min, max)) return false;
+    const high = Math.floor(value / TWO_32);
     const at = out.claim(8);
-    out.view.setUint32(at, (value as number) - high * TWO_32, true);
+    out.view.setUint32(at, value - high * TWO_32, true);
     out.view.setInt32(at + 4, high, true);
     return true;
   };

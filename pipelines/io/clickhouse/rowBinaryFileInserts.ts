@@ -15,8 +15,8 @@ import { Column, encodeRowBinary } from './rowBinary';
  * insert has settled; a crash can leave one, and opening clears the folder.
  */
 export class RowBinaryFileInserts {
-  /** Each table's columns, asked once; forgotten when a statement may have changed them. */
-  private readonly columns = new Map<string, Promise<Column[]>>();
+  /** Each table's columns by name, asked once; forgotten when a statement may have changed them. */
+  private readonly columns = new Map<string, Promise<Map<string, Column>>>();
   private inserts = 0;
 
   private constructor(
@@ -46,7 +46,7 @@ export class RowBinaryFileInserts {
   async insert(table: string, rows: readonly object[], maxBytes: number): Promise<boolean> {
     const keys = sharedKeys(rows);
     if (!keys) return false;
-    const known = new Map((await this.columnsOf(table)).map((column) => [column.name, column]));
+    const known = await this.columnsOf(table);
     const columns: Column[] = [];
     for (const key of keys) {
       const column = known.get(key);
@@ -73,7 +73,7 @@ export class RowBinaryFileInserts {
     return true;
   }
 
-  private columnsOf(table: string): Promise<Column[]> {
+  private columnsOf(table: string): Promise<Map<string, Column>> {
     let columns = this.columns.get(table);
     if (!columns) {
       columns = this.session
@@ -83,7 +83,9 @@ export class RowBinaryFileInserts {
           { table },
           { format: 'JSONEachRow' },
         )
-        .then((result) => parseJsonEachRow<Column>(result.text()));
+        .then(
+          (result) => new Map(parseJsonEachRow<Column>(result.text()).map((column) => [column.name, column])),
+        );
       columns.catch(() => this.columns.delete(table));
       this.columns.set(table, columns);
     }
