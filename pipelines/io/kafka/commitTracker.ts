@@ -6,28 +6,37 @@
  *
  * Conservative with disorder: a record is released only once every record before it
  * is, so the committed offset never passes unwritten work. O(1) amortised per record.
+ *
+ * Kept as runs, not a record each: a record whose window ends no later than the run
+ * before it is released with that run whatever its own window, so it joins the run.
+ * In order, a partition's records are runs of one window each; a backlog of a million
+ * pending records was 136 MB as an offset and a window end each.
  */
 export class CommitTracker {
   private readonly partitions = new Map<
     number,
-    { offsets: bigint[]; windowEnds: number[]; head: number; through: bigint | undefined }
+    { starts: bigint[]; windowEnds: number[]; head: number; through: bigint | undefined }
   >();
 
   /** Record `offset` of `partition` was processed; `windowEnd` when its window is still to be emitted. */
   processed(partition: number, offset: bigint, windowEnd?: number): void {
     let state = this.partitions.get(partition);
     if (!state)
-      this.partitions.set(partition, (state = { offsets: [], windowEnds: [], head: 0, through: undefined }));
+      this.partitions.set(partition, (state = { starts: [], windowEnds: [], head: 0, through: undefined }));
+    const previous = state.through;
     state.through = offset;
     if (windowEnd === undefined) return;
-    // The readings of one record (a gateway's batch) come one after another: the record
-    // is released once the last of their windows is out, so one entry with that window.
-    const last = state.offsets.length - 1;
-    if (last >= state.head && state.offsets[last] === offset) {
-      state.windowEnds[last] = Math.max(state.windowEnds[last]!, windowEnd);
-      return;
+    const last = state.starts.length - 1;
+    if (last >= state.head) {
+      if (state.windowEnds[last]! >= windowEnd) return;
+      // A later window for a record that alone makes the last run (a gateway's readings
+      // come one after another): the run waits for it.
+      if (previous === offset && state.starts[last] === offset) {
+        state.windowEnds[last] = windowEnd;
+        return;
+      }
     }
-    state.offsets.push(offset);
+    state.starts.push(offset);
     state.windowEnds.push(windowEnd);
   }
 
@@ -36,16 +45,16 @@ export class CommitTracker {
     const commits = new Map<number, bigint>();
     for (const [partition, state] of this.partitions) {
       if (state.through === undefined) continue;
-      while (state.head < state.offsets.length && state.windowEnds[state.head]! <= emittedThrough)
+      while (state.head < state.starts.length && state.windowEnds[state.head]! <= emittedThrough)
         state.head++;
-      if (state.head > 1024 && state.head * 2 > state.offsets.length) {
-        state.offsets.splice(0, state.head);
+      if (state.head > 1024 && state.head * 2 > state.starts.length) {
+        state.starts.splice(0, state.head);
         state.windowEnds.splice(0, state.head);
         state.head = 0;
       }
       commits.set(
         partition,
-        state.head < state.offsets.length ? state.offsets[state.head]! : state.through + 1n,
+        state.head < state.starts.length ? state.starts[state.head]! : state.through + 1n,
       );
     }
     return commits;

@@ -57,4 +57,41 @@ describe('CommitTracker', () => {
     tracker.revoke(1);
     expect(tracker.committable(Infinity).size).toBe(0);
   });
+
+  it('commits what a record-by-record tracker commits, over random disorder, gateways and releases', () => {
+    // The reference: an entry per record, released in order.
+    const reference = (
+      records: { offset: bigint; windowEnd: number }[],
+      through: bigint,
+      emitted: number,
+    ) => {
+      const pending = records.find((r) => r.windowEnd > emitted);
+      return pending === undefined ? through + 1n : pending.offset;
+    };
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const tracker = new CommitTracker();
+      const records = new Map<bigint, number>();
+      let emitted = 0;
+      let offset = 0n;
+      for (let step = 0; step < 60; step++) {
+        const readings = 1 + random(3);
+        for (let r = 0; r < readings; r++) {
+          const windowEnd = random(5) === 0 ? undefined : 60_000 * (1 + random(6));
+          tracker.processed(0, offset, windowEnd);
+          if (windowEnd !== undefined) records.set(offset, Math.max(records.get(offset) ?? 0, windowEnd));
+        }
+        if (random(4) === 0) {
+          emitted += 60_000 * random(2);
+          const pending = [...records].map(([o, windowEnd]) => ({ offset: o, windowEnd }));
+          expect(tracker.committable(emitted).get(0)).toBe(reference(pending, offset, emitted));
+        }
+        offset++;
+      }
+    }
+  });
 });
