@@ -102,22 +102,84 @@ export class MembershipState {
     return snapshot;
   }
 
-  /** Groups in sorted order, so each device's list comes out sorted with no per-device sort. */
+  /**
+   * Groups in sorted order, so each device's list comes out sorted with no per-device sort.
+   *
+   * A device's memberships are entries of flat arrays (which version, which member),
+   * not a list of objects: at a million devices a list and its objects per device were
+   * 195 MB; this is a number per device in the map and two per membership. The lists
+   * are made when asked for, once per new device by each stage.
+   */
   private buildSnapshot(windowEnd: number): MembershipSnapshot {
     const groups = new Map<string, GroupVersion>();
-    const byDevice = new Map<string, DeviceMembership[]>();
+    const versions: GroupVersion[] = [];
+    const deviceOf = new Map<string, number>();
+    let counts = new Int32Array(1024);
+    let memberships = 0;
     for (const groupId of this.groupIds()) {
       const version = this.versionAt(groupId, windowEnd);
       if (version === undefined) continue;
       groups.set(groupId, version);
-      for (const member of version.members) {
-        const list = byDevice.get(member.deviceId);
-        if (list === undefined) byDevice.set(member.deviceId, [{ groupId, member }]);
-        else list.push({ groupId, member });
+      versions.push(version);
+      for (const { deviceId } of version.members) {
+        let device = deviceOf.get(deviceId);
+        if (device === undefined) {
+          device = deviceOf.size;
+          deviceOf.set(deviceId, device);
+          if (device + 1 === counts.length) counts = grown(counts, 2 * counts.length);
+        }
+        counts[device + 1]!++;
+        memberships++;
       }
     }
-    return { groups, groupsOfDevice: (deviceId) => byDevice.get(deviceId) ?? NO_GROUPS };
+    // counts[d + 1] becomes where device d's entries end, counts[d] where they start.
+    for (let d = 1; d <= deviceOf.size; d++) counts[d]! += counts[d - 1]!;
+    const next = counts.slice(0, deviceOf.size);
+    const versionAt = new Int32Array(memberships);
+    const memberAt = new Int32Array(memberships);
+    versions.forEach((version, v) => {
+      version.members.forEach(({ deviceId }, m) => {
+        const at = next[deviceOf.get(deviceId)!]!++;
+        versionAt[at] = v;
+        memberAt[at] = m;
+      });
+    });
+    const start = counts.slice(0, deviceOf.size + 1);
+    return new IndexedSnapshot(groups, versions, deviceOf, start, versionAt, memberAt);
   }
+}
+
+/**
+ * A snapshot whose device lists are entries of flat arrays: device `d`'s memberships are
+ * entries `start[d]` up to `start[d + 1]` of `versionAt` (the version, by its place in
+ * `versions`) and `memberAt` (the member, by its place in that version's members).
+ */
+class IndexedSnapshot implements MembershipSnapshot {
+  constructor(
+    readonly groups: ReadonlyMap<string, GroupVersion>,
+    private readonly versions: readonly GroupVersion[],
+    private readonly deviceOf: ReadonlyMap<string, number>,
+    private readonly start: Int32Array,
+    private readonly versionAt: Int32Array,
+    private readonly memberAt: Int32Array,
+  ) {}
+
+  groupsOfDevice(deviceId: string): readonly DeviceMembership[] {
+    const device = this.deviceOf.get(deviceId);
+    if (device === undefined) return NO_GROUPS;
+    const list: DeviceMembership[] = [];
+    for (let at = this.start[device]!; at < this.start[device + 1]!; at++) {
+      const version = this.versions[this.versionAt[at]!]!;
+      list.push({ groupId: version.groupId, member: version.members[this.memberAt[at]!]! });
+    }
+    return list;
+  }
+}
+
+function grown(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  const to = new Int32Array(capacity);
+  to.set(array);
+  return to;
 }
 
 /** Binary search: the first index whose key is >= `key` (the length when none is). */

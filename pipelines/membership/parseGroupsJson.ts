@@ -101,11 +101,25 @@ function members(value: unknown, path: string): GroupMember[] {
       );
     }
     firstIndex.set(deviceId, i);
-    const member: GroupMember = { deviceId };
-    if ('ratedPower' in entry) member.ratedPower = positive(entry.ratedPower, `${memberPath}.ratedPower`);
-    if ('ratedEnergy' in entry) member.ratedEnergy = positive(entry.ratedEnergy, `${memberPath}.ratedEnergy`);
-    return member;
+    const ratedPower =
+      'ratedPower' in entry ? positive(entry.ratedPower, `${memberPath}.ratedPower`) : undefined;
+    const ratedEnergy =
+      'ratedEnergy' in entry ? positive(entry.ratedEnergy, `${memberPath}.ratedEnergy`) : undefined;
+    return memberOf(deviceId, ratedPower, ratedEnergy);
   });
+}
+
+/**
+ * The member as one object literal of its fields: a field added after the literal goes
+ * to a property array of its own, 40 bytes more a member, 57 MB at 1.4 M memberships.
+ */
+function memberOf(
+  deviceId: string,
+  ratedPower: number | undefined,
+  ratedEnergy: number | undefined,
+): GroupMember {
+  if (ratedPower === undefined) return ratedEnergy === undefined ? { deviceId } : { deviceId, ratedEnergy };
+  return ratedEnergy === undefined ? { deviceId, ratedPower } : { deviceId, ratedPower, ratedEnergy };
 }
 
 function positive(value: unknown, path: string): number {
