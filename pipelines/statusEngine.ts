@@ -85,6 +85,11 @@ export class StatusEngine {
     return this.watermarks.watermark;
   }
 
+  /** Each source partition's own watermark (see {@link Watermarks.partitionWatermarks}). */
+  partitionWatermarks(): Map<number, number> {
+    return this.watermarks.partitionWatermarks();
+  }
+
   /** End of the last window emitted: every status up to it is out. */
   get emittedThrough(): number {
     return this.lastEmittedEnd;

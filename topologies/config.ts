@@ -48,6 +48,13 @@ export interface DerstreamConfig {
    */
   maxBatchReadings: number;
   /**
+   * `DERSTREAM_MAX_PARTITION_LEAD` (the window length W): a telemetry partition whose
+   * watermark runs more than this ahead of the pipeline's is paused until it is back
+   * within half of it (pipelines/window/partitionLead.ts). Catching up on a backlog, it
+   * bounds each device's open windows to about lead / W + 2. 0 never pauses.
+   */
+  maxPartitionLeadMs: number;
+  /**
    * `DERSTREAM_TELEMETRY_INSERT_EVERY` (1s): raw telemetry goes into ClickHouse at most
    * this often, what came in meanwhile in one insert, and offsets are committed after it.
    * ClickHouse makes a part of every insert and merges them in the background: dozens of
@@ -92,6 +99,7 @@ export function loadConfig(env: Env = process.env): DerstreamConfig {
     maxMessageBytes: integerSetting(env, 'DERSTREAM_MAX_MESSAGE_BYTES', 1 << 20, 64, 64 << 20),
     scaleOut: scaleOut(env, semantics.latenessMs),
     maxBatchReadings: integerSetting(env, 'DERSTREAM_MAX_BATCH_READINGS', 10_000, 1, 1_000_000),
+    maxPartitionLeadMs: durationSetting(env, 'DERSTREAM_MAX_PARTITION_LEAD', semantics.windowMs),
     telemetryInsertEveryMs: durationSetting(env, 'DERSTREAM_TELEMETRY_INSERT_EVERY', 1000),
     iec: {
       source: stringSetting(env, 'DERSTREAM_IEC_SOURCE', 'derstream'),

@@ -30,6 +30,11 @@ export class LivePublisher {
 
   constructor(private readonly ports: LivePublisherPorts) {}
 
+  /** Whether consuming is paused for a retried write (a pause of the whole topic). */
+  get pausing(): boolean {
+    return this.paused;
+  }
+
   /** `work` (idempotent) until it succeeds, consuming paused from its first failure. */
   retry<T>(what: string, work: () => Promise<T>): Promise<T> {
     return retryUntilDone(what, work, {
@@ -111,7 +116,7 @@ export class LivePublisher {
  * kafkajs refuses to pause or resume a consumer not running (not started yet, or being
  * restarted after a crash): it fetches nothing then, and starts again unpaused.
  */
-function quietly(action: () => void): void {
+export function quietly(action: () => void): void {
   try {
     action();
   } catch {

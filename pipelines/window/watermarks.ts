@@ -94,6 +94,14 @@ export class Watermarks {
     return state ? state.maxTs - this.outOfOrdernessMs : -Infinity;
   }
 
+  /** The watermark each partition read now would give alone (-Infinity for one that has delivered nothing). */
+  partitionWatermarks(): Map<number, number> {
+    const watermarks = new Map<number, number>();
+    for (const [partition, { maxTs }] of this.partitions)
+      watermarks.set(partition, maxTs - this.outOfOrdernessMs);
+    return watermarks;
+  }
+
   /** Moves the watermark to `to` (the end-of-input flush of a replay). */
   advanceTo(to: number): number {
     if (to > this.current) this.current = to;

@@ -93,3 +93,18 @@ describe('loadConfig: raw telemetry inserts', () => {
     );
   });
 });
+
+describe('loadConfig: partition lead', () => {
+  it('pauses a partition more than one window ahead unless DERSTREAM_MAX_PARTITION_LEAD says otherwise', () => {
+    expect(loadConfig({}).maxPartitionLeadMs).toBe(60_000);
+    expect(loadConfig({ DERSTREAM_WINDOW: '5m' }).maxPartitionLeadMs).toBe(300_000);
+    expect(loadConfig({ DERSTREAM_MAX_PARTITION_LEAD: '90s' }).maxPartitionLeadMs).toBe(90_000);
+    expect(loadConfig({ DERSTREAM_MAX_PARTITION_LEAD: '0' }).maxPartitionLeadMs).toBe(0);
+  });
+
+  it('refuses what is not a duration, naming the setting', () => {
+    expect(() => loadConfig({ DERSTREAM_MAX_PARTITION_LEAD: 'a while' })).toThrow(
+      /^DERSTREAM_MAX_PARTITION_LEAD: "a while" is not a duration/,
+    );
+  });
+});

@@ -60,6 +60,13 @@ export class PipelineMetrics {
     registers: [this.registry],
   });
 
+  /** Each pause of a telemetry partition for its lead (pipelines/window/partitionLead.ts). */
+  readonly partitionLeadPauses = new Counter({
+    name: 'derstream_partition_lead_pauses_total',
+    help: "Times a telemetry partition was paused because its watermark ran more than DERSTREAM_MAX_PARTITION_LEAD ahead of the pipeline's.",
+    registers: [this.registry],
+  });
+
   /** Observed through {@link observePublished}. */
   readonly windowCloseToPublish = new Histogram({
     name: 'derstream_window_close_to_publish_seconds',

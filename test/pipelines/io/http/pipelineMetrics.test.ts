@@ -12,6 +12,7 @@ const DERSTREAM_METRICS = {
   derstream_watermark_lag_seconds: 'gauge',
   derstream_consumer_lag_records: 'gauge',
   derstream_consumer_paused: 'gauge',
+  derstream_partition_lead_pauses_total: 'counter',
   derstream_window_close_to_publish_seconds: 'histogram',
   derstream_clickhouse_insert_duration_seconds: 'histogram',
   derstream_clickhouse_inserted_rows_total: 'counter',
@@ -42,6 +43,7 @@ function record(metrics: PipelineMetrics, now: number): void {
   metrics.deadLetters.inc({ reason: 'MISSING_FIELD' }, 2);
   metrics.groupsTracked.set(100);
   metrics.devicesTracked.set(10_000);
+  metrics.partitionLeadPauses.inc(2);
   metrics.forecastSkill.set({ parameter: 'activePower', method: 'holtWinters' }, 0.23);
 }
 
