@@ -42,7 +42,10 @@ export interface BenchOptions {
   /** The Markdown file whose results table is updated (`benchmarks/RESULTS.md`; with --out, DIR/RESULTS.md). */
   tableFile: string;
   quiet: boolean;
-  /** e2e (also in compare, peer) and sink: run the measured phase under V8's profiler; the summary goes into the result. */
+  /**
+   * e2e (also in compare, peer) and sink: run the measured phase under V8's profiler; the
+   * summary goes into the result. memory: a heap snapshot of the drained pipeline.
+   */
   profile: boolean;
   /** The arguments as given, for the record. */
   argv: string[];
@@ -76,7 +79,9 @@ options:
   --table FILE     the Markdown results table to update (benchmarks/RESULTS.md; with --out: DIR/RESULTS.md)
   --quiet          no progress bars
   --profile        e2e and sink: profile the measured phase (V8 sampling, in process); the raw
-                   .cpuprofile goes to the temp folder, a summary by package and function into the result
+                   .cpuprofile goes to the temp folder, a summary by package and function into the result;
+                   memory: a V8 heap snapshot of the drained pipeline after a full GC goes to the temp
+                   folder (its path into the result; sampling stops there)
 `;
 
 const DEFAULTS: Record<Scenario, { devices: number; groups: number; readings?: number }> = {

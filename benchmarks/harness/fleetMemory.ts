@@ -38,6 +38,8 @@ export interface MemoryFigures {
   rssMaxBytes: number;
   /** The worker before the pipeline started (Node, tsx, modules loaded). */
   baseline: { rssBytes: number; heapUsedBytes: number };
+  /** With --profile: the heap snapshot of the drained pipeline (after the full GC). */
+  heapSnapshot?: string;
   /** One sample a second, for a plot: [ms since start, RSS, heap used, external, records read]. */
   timeline: [number, number, number, number, number][];
 }
@@ -52,7 +54,7 @@ export interface MemoryFigures {
 export async function fleetMemory(
   bench: BenchEnvironment,
   spec: MemorySpec,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; heapSnapshot?: string } = {},
 ): Promise<MemoryFigures> {
   const windowMs = bench.config.semantics.windowMs;
   const { type: _type, ...fleet } = await produceFleet(
@@ -66,7 +68,11 @@ export async function fleetMemory(
     [String(total)],
     {
       execArgv: ['--expose-gc'],
-      env: { ...bench.env, DERSTREAM_BENCH_QUIET: options.quiet ? '1' : '0' },
+      env: {
+        ...bench.env,
+        DERSTREAM_BENCH_QUIET: options.quiet ? '1' : '0',
+        ...(options.heapSnapshot ? { DERSTREAM_BENCH_HEAP_SNAPSHOT: options.heapSnapshot } : {}),
+      },
     },
   ).exited;
   const steadySamples = report.samples.filter((s: MemorySample) => s.statuses >= spec.groups);
@@ -95,6 +101,7 @@ export async function fleetMemory(
     },
     rssMaxBytes: max(report.samples.map((s) => s.rss)),
     baseline: { rssBytes: report.samples[0]!.rss, heapUsedBytes: report.samples[0]!.heapUsed },
+    ...(options.heapSnapshot ? { heapSnapshot: options.heapSnapshot } : {}),
     timeline: report.samples
       .filter((_, i) => i % 4 === 0)
       .map((s) => [s.t, s.rss, s.heapUsed, s.external, s.records]),

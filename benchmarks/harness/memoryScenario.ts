@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { fleetMemory } from './fleetMemory';
@@ -12,7 +14,12 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioOut
     const figures = await fleetMemory(
       bench,
       { devices: options.devices, groups: options.groups, readings: options.readings, seed: options.seed },
-      { quiet: options.quiet },
+      {
+        quiet: options.quiet,
+        heapSnapshot: options.profile
+          ? join(tmpdir(), `derstream-memory-${Date.now()}.heapsnapshot`)
+          : undefined,
+      },
     );
     const fullSize = options.devices >= 1_000_000 && options.groups >= 10_000;
     return {

@@ -1,3 +1,4 @@
+import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../topologies/config';
 import { MemorySample, MemoryWorkerReport } from './memorySample';
 import { runPipelineToEnd } from './pipelineToEnd';
@@ -8,6 +9,8 @@ import { runPipelineToEnd } from './pipelineToEnd';
  * Started by fleetMemory.ts with `--import tsx --expose-gc`, the run's settings in the
  * environment and the number of records to read as its argument; samples
  * `process.memoryUsage()` every 250 ms and sends the samples and figures to the parent.
+ * With `DERSTREAM_BENCH_HEAP_SNAPSHOT` (a path; `--profile`) it writes a V8 heap snapshot
+ * there once drained, after the full GC, and samples no more.
  */
 async function main(): Promise<void> {
   const total = Number(process.argv[2]);
@@ -41,6 +44,12 @@ async function main(): Promise<void> {
       sample();
       (globalThis as { gc?: () => void }).gc?.();
       afterGc = process.memoryUsage();
+      const snapshot = process.env.DERSTREAM_BENCH_HEAP_SNAPSHOT;
+      if (snapshot) {
+        // Writing it takes gigabytes for a while: samples after it would measure the snapshot.
+        clearInterval(timer);
+        writeHeapSnapshot(snapshot);
+      }
     },
   });
   clearInterval(timer);
