@@ -8,10 +8,12 @@
  * fast ones pile up in windows that cannot close, a row per device per window. At a
  * million devices that was four to six open windows a device, 460 MB. Pausing a
  * partition whose lead passes `maxLeadMs` until it is back within half of it bounds
- * the open windows to about `maxLeadMs / W + 2`, and changes no output: a paused
- * partition's records come later, in their order, and the watermark (the slowest
- * partition's) is not moved by it. The slowest partition is never paused, so the
- * pipeline always makes progress.
+ * the open windows to about `maxLeadMs / W + 2`. A paused partition's records come
+ * later, in their order, and the watermark (the slowest partition's) is not moved by
+ * it; what changes is only how far the others have got when they come, as at the
+ * devices' pace: a reading more than B out of order within its partition is judged
+ * late as it would be live. The slowest partition is never paused, so the pipeline
+ * always makes progress.
  *
  * Pure: the caller reads the watermarks and applies the answer to its consumer.
  */
