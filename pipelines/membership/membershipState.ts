@@ -114,8 +114,10 @@ export class MembershipState {
     const groups = new Map<string, GroupVersion>();
     const versions: GroupVersion[] = [];
     const deviceOf = new Map<string, number>();
-    let counts = new Int32Array(1024);
-    let memberships = 0;
+    /** By membership, in group order: its device. */
+    const devices: number[] = [];
+    /** counts[d + 1]: device d's memberships. */
+    const counts = [0];
     for (const groupId of this.groupIds()) {
       const version = this.versionAt(groupId, windowEnd);
       if (version === undefined) continue;
@@ -126,25 +128,26 @@ export class MembershipState {
         if (device === undefined) {
           device = deviceOf.size;
           deviceOf.set(deviceId, device);
-          if (device + 1 === counts.length) counts = grown(counts, 2 * counts.length);
+          counts.push(0);
         }
         counts[device + 1]!++;
-        memberships++;
+        devices.push(device);
       }
     }
     // counts[d + 1] becomes where device d's entries end, counts[d] where they start.
-    for (let d = 1; d <= deviceOf.size; d++) counts[d]! += counts[d - 1]!;
-    const next = counts.slice(0, deviceOf.size);
-    const versionAt = new Int32Array(memberships);
-    const memberAt = new Int32Array(memberships);
-    versions.forEach((version, v) => {
-      version.members.forEach(({ deviceId }, m) => {
-        const at = next[deviceOf.get(deviceId)!]!++;
+    for (let d = 1; d < counts.length; d++) counts[d]! += counts[d - 1]!;
+    const start = Int32Array.from(counts);
+    // counts[d] now moves on past each entry of device d placed.
+    const versionAt = new Int32Array(devices.length);
+    const memberAt = new Int32Array(devices.length);
+    let membership = 0;
+    for (let v = 0; v < versions.length; v++) {
+      for (let m = 0; m < versions[v]!.members.length; m++) {
+        const at = counts[devices[membership++]!]!++;
         versionAt[at] = v;
         memberAt[at] = m;
-      });
-    });
-    const start = counts.slice(0, deviceOf.size + 1);
+      }
+    }
     return new IndexedSnapshot(groups, versions, deviceOf, start, versionAt, memberAt);
   }
 }
@@ -174,12 +177,6 @@ class IndexedSnapshot implements MembershipSnapshot {
     }
     return list;
   }
-}
-
-function grown(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
-  const to = new Int32Array(capacity);
-  to.set(array);
-  return to;
 }
 
 /** Binary search: the first index whose key is >= `key` (the length when none is). */

@@ -23,7 +23,6 @@ export class CommitTracker {
     let state = this.partitions.get(partition);
     if (!state)
       this.partitions.set(partition, (state = { starts: [], windowEnds: [], head: 0, through: undefined }));
-    const previous = state.through;
     state.through = offset;
     if (windowEnd === undefined) return;
     const last = state.starts.length - 1;
@@ -31,7 +30,7 @@ export class CommitTracker {
       if (state.windowEnds[last]! >= windowEnd) return;
       // A later window for a record that alone makes the last run (a gateway's readings
       // come one after another): the run waits for it.
-      if (previous === offset && state.starts[last] === offset) {
+      if (state.starts[last] === offset) {
         state.windowEnds[last] = windowEnd;
         return;
       }
