@@ -30,6 +30,10 @@ export interface FixtureSpec {
   seed: number;
   /** More DERSTREAM_* settings (a broker of its own, a short session timeout, small fetches). */
   env?: NodeJS.ProcessEnv;
+  /** Which of the fleet's readings to keep (all by default); `start` is the first window's start. */
+  keep?: (reading: TelemetryReading, fleet: Fleet, start: number) => boolean;
+  /** Readings per produce request (2,000): fewer make smaller record batches, and so smaller fetches. */
+  produceBatch?: number;
 }
 
 /** A group's final status in one window, the unit every equivalence test compares. */
@@ -53,6 +57,7 @@ export class LiveFixture {
   /** End of the last window with readings. */
   readonly end: number;
   private schemaId = 0;
+  private readonly produceBatch: number | undefined;
   private readonly instances: LiveInstance[] = [];
 
   constructor(spec: FixtureSpec) {
@@ -68,15 +73,18 @@ export class LiveFixture {
     this.kafka = createKafka(this.config.kafka);
     this.fleet = createFleet({ devices: spec.devices, groups: spec.groups, seed: spec.seed });
     this.end = Math.floor(Date.now() / 60_000) * 60_000 - (spec.endsAgoMinutes ?? 10) * 60_000;
+    const start = this.end - spec.minutes * 60_000;
+    const keep = spec.keep ?? (() => true);
     this.arrivals = [
       ...fleetReadings(this.fleet, {
-        start: this.end - spec.minutes * 60_000,
+        start,
         end: this.end,
         seed: spec.seed + 1,
         duplicateShare: 0.01,
         jitterMs: 2000,
       }),
-    ];
+    ].filter(([, reading]) => keep(reading, this.fleet, start));
+    this.produceBatch = spec.produceBatch;
   }
 
   /** Topics, the telemetry schema and the groups (before any reading). */
@@ -196,6 +204,7 @@ export class LiveFixture {
       schemaId: this.schemaId,
       type: Type.forSchema(telemetrySchema(1) as never),
       paced: false,
+      batchSize: this.produceBatch,
     });
   }
 
@@ -333,4 +342,11 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** A failed wait of a test on an in-process run, with how far the topic got and what the run logged last. */
+export function withRunLog(error: unknown, reader: StatusTopicReader, run: InProcessRun): Error {
+  return new Error(
+    `${(error as Error).message}; ${reader.windows} windows on the topic; the run said:\n${run.log.slice(-40).join('\n')}`,
+  );
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../support/cli';
-import { LiveFixture, upTo, waitFor } from '../support/liveFixture';
+import { LiveFixture, upTo, waitFor, withRunLog } from '../support/liveFixture';
 
 /**
  * The broker stopped and started again (through ops/stack.sh) while `derstream run`
@@ -103,9 +103,7 @@ describe('derstream run across a broker restart', () => {
         200,
       );
     } catch (error) {
-      throw new Error(
-        `${(error as Error).message}; ${reader.windows} windows on the topic; the run said:\n${run.log.slice(-40).join('\n')}`,
-      );
+      throw withRunLog(error, reader, run);
     } finally {
       await run.stop();
       await reader.stop();

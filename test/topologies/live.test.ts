@@ -30,6 +30,7 @@ import { forecastEvents } from '../../pipelines/translate/forecastEvents';
 import { reading } from '../support/readings';
 import { runId } from '../support/services';
 import { derstream } from '../support/cli';
+import { LiveFixture, upTo, waitFor, withRunLog } from '../support/liveFixture';
 import { xmllintTexts } from '../support/xmllint';
 
 /** A config of one test's own: topics, chDB, consumer group; HTTP on any free port. */
@@ -449,97 +450,48 @@ describe('derstream run on batched and single telemetry', () => {
 });
 
 /**
- * Watermark alignment on the real broker: one partition holds 12 minutes of readings,
- * the other eleven only the first 3. Fetching a few records at a time, the long
- * partition runs more than a window ahead of the pipeline's watermark and is paused;
- * when the others go idle the watermark moves, it is resumed and read to the end. The
- * statuses are the replay's, as with no pause.
+ * Watermark alignment on the real broker: a twelfth of the devices report for 12
+ * minutes, the others for the first 3 only, so the partitions holding the long ones run
+ * more than a window ahead of the pipeline's watermark. Fetching a few records at a
+ * time, they are paused with most of their records unread; when the others go idle
+ * the watermark moves, they are resumed and read to the end. The statuses are the
+ * replay's, as with no pause.
  */
-describe('derstream run with a partition far ahead of the others', () => {
-  const tag = runId();
-  const dir = mkdtempSync(join(tmpdir(), 'derstream-live-lead-'));
-  const config = testConfig(tag, dir, {
-    DERSTREAM_IDLE_TIMEOUT: '5s',
-    // A few records per fetch, so the long partition is paused with most of it unread.
-    DERSTREAM_KAFKA_FETCH_BYTES: '2048',
+describe('derstream run with partitions far ahead of the others', () => {
+  const fixture = new LiveFixture({
+    devices: 120,
+    groups: 4,
+    minutes: 12,
+    seed: 17,
+    keep: (reading, fleet, start) =>
+      fleet.devices.findIndex((d) => d.id === reading.deviceId) % 12 === 0 || reading.ts < start + 3 * 60_000,
+    produceBatch: 10,
+    env: { DERSTREAM_IDLE_TIMEOUT: '5s', DERSTREAM_KAFKA_FETCH_BYTES: '2048' },
   });
+  afterAll(() => fixture.tearDown());
 
-  it('pauses it, resumes it once the others go idle, and gives the statuses replay gives', async () => {
-    const kafka = createKafka(config.kafka);
-    const admin = await connectAdmin(kafka, config.kafka);
-    await ensureTopics(admin, Object.values(config.topics));
-    await admin.disconnect();
-    const registry = await connectRegistry(config.registry);
-    const topic = config.topics.telemetry.name;
-    const schemaId = await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(1));
-    const type = Type.forSchema(telemetrySchema(1) as never);
-
-    const fleet = createFleet({ devices: 120, groups: 4, seed: 17 });
-    const end = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
-    const start = end - 12 * 60_000;
-    const partitionOf = new Map(fleet.devices.map((d, i) => [d.id, i % 12]));
-    const arrivals = [...fleetReadings(fleet, { start, end, seed: 3, jitterMs: 1000 })]
-      .map(([, r]) => r)
-      .filter((r) => partitionOf.get(r.deviceId) === 0 || r.ts < start + 3 * 60_000);
-
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    await producer.send({
-      topic: config.topics.groups.name,
-      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
-    });
-    // Sent a few at a time, so they lie in small record batches: a fetch returns whole
-    // batches, and one large batch would be read at once, paused or not.
-    for (let at = 0; at < arrivals.length; at += 10) {
-      await producer.send({
-        topic,
-        messages: arrivals.slice(at, at + 10).map((r) => ({
-          key: r.deviceId,
-          value: encodeConfluent(schemaId, type, r),
-          partition: partitionOf.get(r.deviceId)!,
-        })),
-      });
-    }
-    await producer.disconnect();
-    const longPartition = arrivals.filter((r) => partitionOf.get(r.deviceId) === 0).length;
-    expect(longPartition).toBeGreaterThan(arrivals.length / 4);
-
-    // Live emits every window up to the long partition's watermark once the others are
-    // idle; the replay's statuses of those windows are what it must give.
-    const replayed = await replayedStatuses(dir, arrivals, { groups: fleet.groups });
-    const expected = replayed.filter((s) => s.windowEnd <= end - 60_000);
-    expect(expected.length).toBeGreaterThanOrEqual(4 * 11);
-
-    let url = '';
+  it('pauses them, resumes them once the others go idle, and gives the statuses replay gives', async () => {
+    const { lastWindow, expected, reader } = await fixture.readyToRun();
+    expect(expected.size).toBeGreaterThanOrEqual(4 * 11);
+    const run = fixture.runInProcess();
     let metrics = '';
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 90_000);
-    const counts = await runLive(config, {
-      semantics: config.semantics,
-      consumerGroup: config.consumerGroup,
-      maxMessageBytes: 4096,
-      log: () => undefined,
-      signal: controller.signal,
-      onHttpListening: (listening) => (url = listening),
-      onProgress: (progress) => {
-        if (progress.valid < arrivals.length || progress.statuses < expected.length || metrics !== '') return;
-        metrics = 'asked';
-        void fetch(`${url}/metrics`)
-          .then((response) => response.text())
-          .then((text) => (metrics = text))
-          .finally(() => controller.abort());
-      },
-    }).finally(() => clearTimeout(timer));
-    expect(counts).toMatchObject({ valid: arrivals.length, invalid: 0, late: 0 });
+    try {
+      await waitFor(
+        'every window up to the last on the status topic',
+        () => upTo(reader.latest, lastWindow).size >= expected.size || run.failure() !== undefined,
+        90_000,
+      );
+      metrics = await (await fetch(`${run.url()}/metrics`)).text();
+    } catch (error) {
+      throw withRunLog(error, reader, run);
+    } finally {
+      await run.stop();
+      await reader.stop();
+    }
+    expect(run.failure()).toBeUndefined();
     const pauses = Number(/^derstream_partition_lead_pauses_total (\S+)$/m.exec(metrics)?.[1]);
     expect(pauses).toBeGreaterThanOrEqual(1);
-
-    const clickhouse = await openClickhouse(config.clickhouse);
-    const stored = await new ClickhouseSink(clickhouse).latestStatuses();
-    await clickhouse.close();
-    const key = (s: GroupStatus) => `${s.groupId}@${s.windowEnd}`;
-    expect(new Map(stored.filter((s) => s.windowEnd <= end - 60_000).map((s) => [key(s), s]))).toEqual(
-      new Map(expected.map((s) => [key(s), s])),
-    );
+    expect(upTo(reader.latest, lastWindow)).toEqual(expected);
+    expect(upTo(await fixture.stored(), lastWindow)).toEqual(expected);
   });
 });
