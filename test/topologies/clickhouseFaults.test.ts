@@ -3,8 +3,8 @@ import { connectAdmin } from '../../pipelines/io/kafka/kafkaClient';
 import { LiveFixture, upTo, waitFor } from '../support/liveFixture';
 
 /**
- * `derstream run` against a ClickHouse that refuses a quarter of the inserts (some
- * before writing, some after) and stalls one in ten: it retries with backoff, pauses
+ * `derstream run` against a ClickHouse that refuses two in five inserts (half of them
+ * before writing, half after) and stalls about one in seven: it retries with backoff, pauses
  * consuming while it does, never commits an offset whose readings are not stored, and
  * ends with exactly the statuses of a clean run.
  */
@@ -26,10 +26,12 @@ describe('derstream run with ClickHouse failing and stalling writes', () => {
     let faulty: FaultyClickhouse | undefined;
     const run = fixture.runInProcess({
       clickhouse: (opened) =>
+        // A run makes about 20 inserts (telemetry goes in once a second): with these
+        // shares, seed 5's draws give each kind of fault within the first 8.
         (faulty = new FaultyClickhouse(opened, {
-          failBefore: 0.15,
-          failAfter: 0.1,
-          stall: 0.1,
+          failBefore: 0.2,
+          stall: 0.15,
+          failAfter: 0.2,
           stallMs: 1500,
           seed: 5,
           tables: ['telemetry', 'group_statuses'],
