@@ -27,16 +27,16 @@ import {
 } from '../pipelines/io/kafka/outputRecords';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
-import { PartitionLead } from '../pipelines/window/partitionLead';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
 import { LiveSemantics } from '../pipelines/config/semanticsConfig';
 import { StatusEngine, StatusOutput } from '../pipelines/statusEngine';
 import { TelemetryReading } from '../pipelines/telemetryReading';
 import { DerstreamConfig } from './config';
 import { serveLiveHttp } from './liveHttp';
-import { LivePublisher, quietly } from './livePublisher';
+import { LivePublisher } from './livePublisher';
 import { LiveHealth } from './liveReadiness';
 import { LiveRunLoop } from './liveRunLoop';
+import { PartitionAlignment } from './partitionAlignment';
 import { decodeKnownTelemetry, decodeTelemetry, readingOrigin } from './telemetryRecord';
 import { openLiveServices } from './liveServices';
 
@@ -368,26 +368,12 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     );
   };
 
-  const lead = new PartitionLead(config.maxPartitionLeadMs);
-  /** False once the run stops: a pause or resume of one partition would undo kafkajs's pause of all. */
-  let aligning = true;
+  const alignment = new PartitionAlignment(
+    { consumer, topic: topics.telemetry.name, publisher, metrics },
+    config.maxPartitionLeadMs,
+  );
   /** In turn, after the watermarks moved. */
-  const alignPartitions = () => {
-    if (!aligning) return;
-    // kafkajs keeps one pause state per topic: the publisher's pause of the whole topic
-    // cleared these partitions' pauses, and its resume frees every partition.
-    if (publisher.pausing) {
-      lead.reset();
-      return;
-    }
-    const { pause, resume } = lead.update(engine.watermark, engine.partitionWatermarks());
-    const topic = topics.telemetry.name;
-    if (resume.length > 0) quietly(() => consumer.resume([{ topic, partitions: resume }]));
-    if (pause.length > 0) {
-      quietly(() => consumer.pause([{ topic, partitions: pause }]));
-      metrics.partitionLeadPauses.inc(pause.length);
-    }
-  };
+  const alignPartitions = () => alignment.align(engine.watermark, engine.partitionWatermarks());
 
   const statusesOf = (outputs: StatusOutput[]) =>
     outputs.flatMap((output) => (output.kind === 'status' ? [output.status] : []));
@@ -503,17 +489,14 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   // join, the partitions hold the watermark until they deliver or go idle anew.
   loop.watch(consumer, 'telemetry', health, () =>
     loop.inTurn('resuming failed', async () => {
-      // kafkajs restarts the consumer unpaused.
-      lead.reset();
+      alignment.restarted();
       engine.assign([...held], Date.now());
     }),
   );
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const assigned = payload.memberAssignment[topics.telemetry.name] ?? [];
     loop.inTurn('resuming failed', async () => {
-      const resumed = lead.reset();
-      if (aligning && !publisher.pausing)
-        quietly(() => consumer.resume([{ topic: topics.telemetry.name, partitions: resumed }]));
+      alignment.rejoined();
       engine.assign(assigned, Date.now());
       for (let partition = 0; partition < topics.telemetry.partitions; partition++) {
         if (!assigned.includes(partition)) {
@@ -603,7 +586,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     await writer.drain();
     await telemetryWriter.drain();
   };
-  aligning = false;
+  alignment.stop();
   try {
     consumer.pause([{ topic: topics.telemetry.name }]);
   } catch {

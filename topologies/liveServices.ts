@@ -11,6 +11,9 @@ import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
 import { MembershipState } from '../pipelines/membership/membershipState';
 import { DerstreamConfig } from './config';
 
+/** How long a fetch waits for records (kafkajs's `maxWaitTimeInMs`). */
+export const FETCH_WAIT_MS = 500;
+
 export interface LiveServicesOptions {
   log: (line: string) => void;
   /** Wraps the ClickHouse executor once opened (tests inject faults through it). */
@@ -94,6 +97,10 @@ export async function openLiveServices(
       kafka.consumer({
         groupId,
         maxBytesPerPartition: config.kafka.fetchBytesPerPartition,
+        // kafkajs's default 5 s is how long a resumed partition may wait: a fetch in
+        // flight for the others waits that long for records, and with every partition
+        // paused kafkajs sleeps that long before looking again.
+        maxWaitTimeInMs: FETCH_WAIT_MS,
         sessionTimeout: config.kafka.sessionTimeoutMs,
         heartbeatInterval: heartbeatIntervalMs,
       }),

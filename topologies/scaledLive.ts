@@ -35,6 +35,7 @@ import { LivePublisher } from './livePublisher';
 import { LiveHealth } from './liveReadiness';
 import { LiveRunLoop } from './liveRunLoop';
 import { openLiveServices } from './liveServices';
+import { PartitionAlignment } from './partitionAlignment';
 
 /** How often a partition's progress marker is sent again when nothing changed (a merge partition that moved learns it). */
 const MARKER_REPEAT_MS = 5000;
@@ -67,6 +68,10 @@ interface DeviceReadingRecord {
  * devices' readings from the changelog, and a partials partition from its committed
  * offset with the groups running then from `der.group-runs`: state moves through
  * Kafka, never through another instance's ClickHouse.
+ *
+ * A telemetry partition whose watermark runs more than `DERSTREAM_MAX_PARTITION_LEAD`
+ * ahead of the pipeline's (as this instance's merges see it) is paused, as in one
+ * process (`partitionAlignment.ts`).
  *
  * Writes, retries, backpressure, commits, turns and the HTTP side (`/healthz`, `/readyz`,
  * `/metrics`, the JSON API on this instance's ClickHouse) are those of the single
@@ -119,6 +124,18 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   const rereadUpTo = new Map<number, bigint>();
   const pipelineWatermark = () =>
     Math.max(-Infinity, ...[...merges.values()].map((m) => m.progress.watermark));
+  // The pipeline's watermark as this instance's merges see it: with no merge here, none,
+  // and no partition is paused.
+  const alignment = new PartitionAlignment(
+    { consumer: telemetryConsumer, topic: topics.telemetry.name, publisher, metrics },
+    config.maxPartitionLeadMs,
+  );
+  /** In turn, after the sources or the merges moved. */
+  const alignSources = () =>
+    alignment.align(
+      pipelineWatermark(),
+      new Map([...sources].map(([partition, source]) => [partition, source.watermark])),
+    );
 
   const restoreSources = async (partitions: number[]) => {
     const committed = await committedOffsets(kafka, config, options.consumerGroup, topics.telemetry.name);
@@ -315,6 +332,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     ]);
     await flushSources(Date.now(), batch.partition);
     publisher.resume();
+    alignSources();
     publisher.countReadings(rows.length - late.length, rejected, late.length);
     options.onProgress?.({ ...counts });
   };
@@ -418,11 +436,18 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     revoke: (partition: number) => void,
     restore: (partitions: number[]) => Promise<void>,
     hold: () => void,
+    aligned?: PartitionAlignment,
   ) => {
-    loop.watch(consumer, name, health, () => loop.inTurn(`holding ${topic} failed`, async () => hold()));
+    loop.watch(consumer, name, health, () =>
+      loop.inTurn(`holding ${topic} failed`, async () => {
+        aligned?.restarted();
+        hold();
+      }),
+    );
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = payload.memberAssignment[topic] ?? [];
       loop.inTurn(`resuming ${topic} failed`, async () => {
+        aligned?.rejoined();
         for (const partition of [...owned.keys()]) if (!assigned.includes(partition)) revoke(partition);
         hold();
         const added = assigned.filter((partition) => !owned.has(partition));
@@ -448,6 +473,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     () => {
       for (const source of sources.values()) source.hold(Date.now());
     },
+    alignment,
   );
   follow(
     mergeConsumer,
@@ -501,11 +527,13 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     loop.inTurn('a write failed for good', async () => {
       await flushSources(now);
       publisher.resume();
+      alignSources();
     });
   }, 1000);
 
   await loop.untilStopped();
   clearInterval(ticker);
+  alignment.stop();
   // Let the batches in hand finish and commit, then leave both groups and close.
   await Promise.allSettled([telemetryConsumer.stop(), mergeConsumer.stop()]);
   await loop.drain();

@@ -36,6 +36,25 @@ export interface FixtureSpec {
   produceBatch?: number;
 }
 
+/**
+ * Partitions far apart: a twelfth of 120 devices report for 12 minutes, the others for
+ * the first 3 only, so the partitions holding the long ones run ahead of the others.
+ * Produced ten readings a request (small record batches) and fetched 2 KB at a time, a
+ * partition paused still has most of its records unread. Idle after 5 s.
+ */
+export function partitionsApart(env: NodeJS.ProcessEnv = {}): FixtureSpec {
+  return {
+    devices: 120,
+    groups: 4,
+    minutes: 12,
+    seed: 17,
+    keep: (reading, fleet, start) =>
+      fleet.devices.findIndex((d) => d.id === reading.deviceId) % 12 === 0 || reading.ts < start + 3 * 60_000,
+    produceBatch: 10,
+    env: { DERSTREAM_IDLE_TIMEOUT: '5s', DERSTREAM_KAFKA_FETCH_BYTES: '2048', ...env },
+  };
+}
+
 /** A group's final status in one window, the unit every equivalence test compares. */
 export const statusKey = (s: GroupStatus) => `${s.groupId}@${s.windowEnd}`;
 

@@ -30,7 +30,7 @@ import { forecastEvents } from '../../pipelines/translate/forecastEvents';
 import { reading } from '../support/readings';
 import { runId } from '../support/services';
 import { derstream } from '../support/cli';
-import { LiveFixture, upTo, waitFor, withRunLog } from '../support/liveFixture';
+import { LiveFixture, partitionsApart, upTo, waitFor, withRunLog } from '../support/liveFixture';
 import { xmllintTexts } from '../support/xmllint';
 
 /** A config of one test's own: topics, chDB, consumer group; HTTP on any free port. */
@@ -450,24 +450,14 @@ describe('derstream run on batched and single telemetry', () => {
 });
 
 /**
- * Watermark alignment on the real broker: a twelfth of the devices report for 12
- * minutes, the others for the first 3 only, so the partitions holding the long ones run
- * more than a window ahead of the pipeline's watermark. Fetching a few records at a
- * time, they are paused with most of their records unread; when the others go idle
+ * Watermark alignment on the real broker ({@link partitionsApart}): the partitions
+ * holding the devices that report longer run more than a window ahead of the
+ * pipeline's watermark. Fetching a few records at a time, they are paused with most of their records unread; when the others go idle
  * the watermark moves, they are resumed and read to the end. The statuses are the
  * replay's, as with no pause.
  */
 describe('derstream run with partitions far ahead of the others', () => {
-  const fixture = new LiveFixture({
-    devices: 120,
-    groups: 4,
-    minutes: 12,
-    seed: 17,
-    keep: (reading, fleet, start) =>
-      fleet.devices.findIndex((d) => d.id === reading.deviceId) % 12 === 0 || reading.ts < start + 3 * 60_000,
-    produceBatch: 10,
-    env: { DERSTREAM_IDLE_TIMEOUT: '5s', DERSTREAM_KAFKA_FETCH_BYTES: '2048' },
-  });
+  const fixture = new LiveFixture(partitionsApart());
   afterAll(() => fixture.tearDown());
 
   it('pauses them, resumes them once the others go idle, and gives the statuses replay gives', async () => {

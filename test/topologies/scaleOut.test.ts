@@ -1,6 +1,6 @@
 import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
 import { LiveInstance } from '../support/liveInstance';
-import { LiveFixture, statusKey, upTo, waitFor } from '../support/liveFixture';
+import { LiveFixture, partitionsApart, statusKey, upTo, waitFor } from '../support/liveFixture';
 
 /**
  * `DERSTREAM_SCALE_OUT=partials`: two instances share the 12 telemetry partitions and
@@ -129,4 +129,41 @@ describe('derstream run scaled out over three instances', () => {
       }
     expect(upTo(stored, lastWindow)).toEqual(expected);
   }, 300_000);
+});
+
+/**
+ * Watermark alignment scaled out ({@link partitionsApart}): one instance, whose merges
+ * see the pipeline's watermark, pauses the telemetry partitions running more than a
+ * window ahead of it and resumes them once the others go idle; the statuses are the
+ * replay's.
+ */
+describe('derstream run scaled out with partitions far ahead of the others', () => {
+  const fixture = new LiveFixture(partitionsApart({ DERSTREAM_SCALE_OUT: 'partials' }));
+  afterAll(() => fixture.tearDown());
+
+  it('pauses them, resumes them once the others go idle, and gives the statuses replay gives', async () => {
+    const { lastWindow, expected, reader } = await fixture.readyToRun();
+    expect(expected.size).toBeGreaterThanOrEqual(4 * 11);
+    const instance = fixture.start('a');
+    let metrics = '';
+    try {
+      await waitFor(
+        'every window up to the last on the status topic',
+        () => upTo(reader.latest, lastWindow).size >= expected.size,
+        90_000,
+      );
+      metrics = await (await fetch(`${await instance.httpUrl()}/metrics`)).text();
+      await instance.stop('SIGTERM');
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}; ${reader.windows} windows on the topic\n${instance.output.slice(-4000)}`,
+      );
+    } finally {
+      await reader.stop();
+    }
+    const pauses = Number(/^derstream_partition_lead_pauses_total (\S+)$/m.exec(metrics)?.[1]);
+    expect(pauses).toBeGreaterThanOrEqual(1);
+    expect(upTo(reader.latest, lastWindow)).toEqual(expected);
+    expect(upTo(await fixture.stored(), lastWindow)).toEqual(expected);
+  });
 });
