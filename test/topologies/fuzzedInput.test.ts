@@ -45,7 +45,10 @@ describe('fuzzed input to derstream run', () => {
   async function until(done: () => boolean, what: string) {
     for (let i = 0; i < 1200 && !done() && !failed; i++) await new Promise((r) => setTimeout(r, 100));
     if (failed) throw failed.error;
-    if (!done()) throw new Error(`timed out waiting for ${what}`);
+    if (!done())
+      throw new Error(
+        `timed out waiting for ${what}; ${JSON.stringify(latest())}\n${logs.slice(-30).join('\n')}`,
+      );
   }
   /** In produce requests under the broker's 1 MiB limit. */
   async function send(topic: string, messages: Message[]) {
