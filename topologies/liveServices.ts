@@ -12,7 +12,7 @@ import { MembershipState } from '../pipelines/membership/membershipState';
 import { DerstreamConfig } from './config';
 
 /** How long a fetch waits for records (kafkajs's `maxWaitTimeInMs`). */
-export const FETCH_WAIT_MS = 500;
+const FETCH_WAIT_MS = 500;
 
 export interface LiveServicesOptions {
   log: (line: string) => void;

@@ -369,3 +369,13 @@ export function withRunLog(error: unknown, reader: StatusTopicReader, run: InPro
     `${(error as Error).message}; ${reader.windows} windows on the topic; the run said:\n${run.log.slice(-40).join('\n')}`,
   );
 }
+
+/** A failed wait of a test on instances run as processes, with how far the topic got and the end of each one's output. */
+export function withInstanceLogs(
+  error: unknown,
+  reader: StatusTopicReader,
+  instances: readonly (LiveInstance | undefined)[],
+): Error {
+  const logs = instances.map((i) => (i ? `--- ${i.name}:\n${i.output.slice(-4000)}` : '')).join('\n');
+  return new Error(`${(error as Error).message}; ${reader.windows} windows on the topic\n${logs}`);
+}

@@ -452,9 +452,9 @@ describe('derstream run on batched and single telemetry', () => {
 /**
  * Watermark alignment on the real broker ({@link partitionsApart}): the partitions
  * holding the devices that report longer run more than a window ahead of the
- * pipeline's watermark. Fetching a few records at a time, they are paused with most of their records unread; when the others go idle
- * the watermark moves, they are resumed and read to the end. The statuses are the
- * replay's, as with no pause.
+ * pipeline's watermark. Fetching a few records at a time, they are paused with most of
+ * their records unread; when the others go idle the watermark moves, they are resumed
+ * and read to the end. The statuses are the replay's, as with no pause.
  */
 describe('derstream run with partitions far ahead of the others', () => {
   const fixture = new LiveFixture(partitionsApart());

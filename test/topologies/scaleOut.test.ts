@@ -1,6 +1,13 @@
 import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
 import { LiveInstance } from '../support/liveInstance';
-import { LiveFixture, partitionsApart, statusKey, upTo, waitFor } from '../support/liveFixture';
+import {
+  LiveFixture,
+  partitionsApart,
+  statusKey,
+  upTo,
+  waitFor,
+  withInstanceLogs,
+} from '../support/liveFixture';
 
 /**
  * `DERSTREAM_SCALE_OUT=partials`: two instances share the 12 telemetry partitions and
@@ -97,8 +104,7 @@ describe('derstream run scaled out over three instances', () => {
       metricsOfC = await (await fetch(`${await third.httpUrl()}/metrics`)).text();
       await third.stop('SIGTERM');
     } catch (error) {
-      const logs = [a, b, c].map((i) => (i ? `--- ${i.name}:\n${i.output.slice(-4000)}` : '')).join('\n');
-      throw new Error(`${(error as Error).message}; ${reader.windows} windows on the topic\n${logs}`);
+      throw withInstanceLogs(error, reader, [a, b, c]);
     } finally {
       await reader.stop();
     }
@@ -155,9 +161,7 @@ describe('derstream run scaled out with partitions far ahead of the others', () 
       metrics = await (await fetch(`${await instance.httpUrl()}/metrics`)).text();
       await instance.stop('SIGTERM');
     } catch (error) {
-      throw new Error(
-        `${(error as Error).message}; ${reader.windows} windows on the topic\n${instance.output.slice(-4000)}`,
-      );
+      throw withInstanceLogs(error, reader, [instance]);
     } finally {
       await reader.stop();
     }
