@@ -10,7 +10,7 @@ import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import { messageReadings } from '../pipelines/decode/messageReadings';
 import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
-import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
+import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
 import { WriteBehind } from '../pipelines/io/writeBehind';
 import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
@@ -72,12 +72,13 @@ interface LiveOutputs {
   statuses: GroupStatus[];
   rejected: Message[];
   late: Message[];
-  rows: StoredReading[];
+  /** Raw telemetry, a part per batch read. */
+  rows: readonly TelemetryRows[];
 }
 
 /** Raw telemetry of written outputs, and the offsets it lets through once inserted too. */
 interface TelemetryToCommit {
-  rows: StoredReading[];
+  rows: readonly TelemetryRows[];
   offsets: [number, bigint][];
   emittedThrough: number;
   /** The running counts once these are written. */
@@ -258,7 +259,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       ]),
     ]);
     publisher.resume();
-    counts.valid += rows.length - late.length;
+    const readings = rows.reduce((sum, part) => sum + part.count, 0);
+    counts.valid += readings - late.length;
     counts.invalid += rejected.length;
     counts.late += late.length;
     counts.statuses += statuses.length;
@@ -271,7 +273,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     }
     publisher.countStatuses(statuses);
     for (const status of statuses) statusVersions.next(status);
-    publisher.countReadings(rows.length - late.length, rejected, late.length);
+    publisher.countReadings(readings - late.length, rejected, late.length);
     health.watermarkIs(watermark);
     if (Number.isFinite(watermark)) metrics.observeWatermark(watermark);
     metrics.devicesTracked.set(engine.devicesTracked);
@@ -286,7 +288,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     if (wait > 0) await pause(wait, options.signal);
     const items = take();
     const rows = items.flatMap((item) => item.rows);
-    if (rows.length > 0)
+    if (rows.some((part) => part.count > 0))
       await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
     publisher.resume();
     telemetryInsertedAt = Date.now();
@@ -382,7 +384,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const statuses: GroupStatus[] = [];
     const rejected: Message[] = [];
     const late: Message[] = [];
-    const rows: StoredReading[] = [];
+    const rows = new TelemetryRows();
     const from = readUpTo.get(batch.partition) ?? -1n;
     // Made only for a record that goes to a dead-letter or late topic; no closure is
     // made per record (under tsx each one also costs a defineProperty for its name).
@@ -464,14 +466,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           offset,
           wasLate ? undefined : windowEndOf(reading.ts, semantics.windowMs),
         );
-        rows.push({
-          reading,
-          disposition: wasLate ? 'late' : 'valid',
-          partition: batch.partition,
-          offset: storedOffset,
-          index: item,
-          receivedAt: now,
-        });
+        rows.add(reading, wasLate ? 'late' : 'valid', batch.partition, storedOffset, item, now);
       }
     }
     if (readThrough > from) readUpTo.set(batch.partition, readThrough);
@@ -482,7 +477,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
     }
     alignPartitions();
-    return { statuses, rejected, late, rows };
+    return { statuses, rejected, late, rows: [rows] };
   };
 
   // After a broker outage the consumer may fetch again without rejoining: as after a

@@ -69,6 +69,12 @@ export async function openLiveServices(
       done();
       metrics.clickhouseInsertedRows.inc({ table }, rows.length);
     },
+    insertRowBinary: async (table, rows) => {
+      const done = metrics.clickhouseInsertDuration.startTimer({ table });
+      await clickhouse.insertRowBinary(table, rows);
+      done();
+      metrics.clickhouseInsertedRows.inc({ table }, rows.count);
+    },
     close: () => clickhouse.close(),
   });
 

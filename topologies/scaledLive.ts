@@ -10,7 +10,7 @@ import { PartialSource } from '../pipelines/aggregate/partialSource';
 import { GroupRun, PartialsMerge } from '../pipelines/aggregate/partialsMerge';
 import { messageReadings } from '../pipelines/decode/messageReadings';
 import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
-import { StoredReading } from '../pipelines/io/clickhouse/clickhouseSink';
+import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
 import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
 import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
@@ -241,7 +241,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     if (!source || !tracker) return;
     const rejected: Message[] = [];
     const late: Message[] = [];
-    const rows: StoredReading[] = [];
+    const rows = new TelemetryRows();
     for (const [i, message] of batch.messages.entries()) {
       if (i % 1000 === 999) await heartbeat().catch(() => undefined);
       const now = Date.now();
@@ -309,14 +309,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
             ),
           );
         }
-        rows.push({
-          reading,
-          disposition: accepted ? 'valid' : 'late',
-          partition: batch.partition,
-          offset: Number(message.offset),
-          index,
-          receivedAt: now,
-        });
+        rows.add(reading, accepted ? 'valid' : 'late', batch.partition, Number(message.offset), index, now);
       }
     }
     const last = batch.messages.at(-1);
@@ -333,7 +326,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     await flushSources(Date.now(), batch.partition);
     publisher.resume();
     alignSources();
-    publisher.countReadings(rows.length - late.length, rejected, late.length);
+    publisher.countReadings(rows.count - late.length, rejected, late.length);
     options.onProgress?.({ ...counts });
   };
 

@@ -1,6 +1,8 @@
 import { seededRandom } from '../../benchmarks/simulator/fleet';
 import { ServiceUnavailableError } from '../../pipelines/errors';
 import { ClickhouseExecutor } from '../../pipelines/io/clickhouse/clickhouseExecutor';
+import { RowBinaryRows } from '../../pipelines/io/clickhouse/rowBinary';
+import { readRowBinary } from './rowBinaryReader';
 
 export interface FaultPlan {
   /** Share of inserts refused before anything is written. */
@@ -50,7 +52,24 @@ export class FaultyClickhouse implements ClickhouseExecutor {
     return this.inner.query<Row>(sql, params);
   }
 
-  async insert(table: string, rows: readonly object[]): Promise<void> {
+  insert(table: string, rows: readonly object[]): Promise<void> {
+    return this.faulty(
+      table,
+      () => this.inner.insert(table, rows),
+      () => rows,
+    );
+  }
+
+  insertRowBinary(table: string, rows: RowBinaryRows): Promise<void> {
+    return this.faulty(
+      table,
+      () => this.inner.insertRowBinary(table, rows),
+      () => readRowBinary(rows),
+    );
+  }
+
+  /** `write` with a fault drawn for it; `written` gives the rows once they are in. */
+  private async faulty(table: string, write: () => Promise<void>, written: () => readonly object[]) {
     this.injected.inserts++;
     const draw = this.on && this.plan.tables.includes(table) ? this.random() : 1;
     const { failBefore, failAfter, stall } = this.plan;
@@ -68,9 +87,9 @@ export class FaultyClickhouse implements ClickhouseExecutor {
       this.injected.stalled++;
       await new Promise((resolve) => setTimeout(resolve, this.plan.stallMs));
     }
-    await this.inner.insert(table, rows);
+    await write();
     if (table === 'telemetry') {
-      for (const row of rows as { source_partition: number; source_offset: number }[])
+      for (const row of written() as { source_partition: number; source_offset: number }[])
         this.telemetryWritten.add(`${row.source_partition}:${row.source_offset}`);
     }
     if (draw >= failBefore + stall && draw < failBefore + stall + failAfter) {

@@ -1,4 +1,5 @@
 import { connectAdmin } from '../../pipelines/io/kafka/kafkaClient';
+import { TelemetryRows } from '../../pipelines/io/clickhouse/telemetryRows';
 import { openLiveServices } from '../../topologies/liveServices';
 import { LiveFixture } from '../support/liveFixture';
 import { reading } from '../support/readings';
@@ -28,16 +29,18 @@ describe('openLiveServices', () => {
       // kafkajs's heartbeat must stay below a third of the session timeout.
       expect(services.heartbeatIntervalMs).toBe(2000);
 
-      await services.sink.writeTelemetry([
-        {
-          reading: reading('d1', 60_000),
-          disposition: 'valid',
-          partition: 0,
-          offset: 0,
-          index: 0,
-          receivedAt: 1,
-        },
-      ]);
+      await services.sink.writeTelemetry(
+        TelemetryRows.of([
+          {
+            reading: reading('d1', 60_000),
+            disposition: 'valid',
+            partition: 0,
+            offset: 0,
+            index: 0,
+            receivedAt: 1,
+          },
+        ]),
+      );
       const inserted = await services.metrics.clickhouseInsertedRows.get();
       expect(inserted.values).toEqual([
         expect.objectContaining({ labels: { table: 'telemetry' }, value: 1 }),

@@ -112,6 +112,7 @@ describe('derstream run scaled out, with ClickHouse faults', () => {
         table === 'group_statuses'
           ? Promise.reject(new ClickhouseQueryError('no such column: injected'))
           : opened.insert(table, rows),
+      insertRowBinary: (table, rows) => opened.insertRowBinary(table, rows),
       close: () => opened.close(),
     });
     const controller = new AbortController();

@@ -16,6 +16,7 @@ export async function openChdbExecutor(
   config: Extract<ClickhouseConfig, { kind: 'chdb' }>,
 ): Promise<ClickhouseExecutor> {
   const path = resolve(config.path);
+  const insertsDirectory = RowBinaryFileInserts.directoryFor(path);
   let session: Session;
   try {
     mkdirSync(path, { recursive: true });
@@ -45,7 +46,7 @@ export async function openChdbExecutor(
   };
   await run(`CREATE DATABASE IF NOT EXISTS ${config.database}`);
   await run(`USE ${config.database}`);
-  const fileInserts = RowBinaryFileInserts.open(session, path);
+  const fileInserts = RowBinaryFileInserts.open(session, insertsDirectory);
 
   return {
     description: `chDB at ${path}`,
@@ -53,7 +54,7 @@ export async function openChdbExecutor(
       try {
         await run(sql, params);
       } finally {
-        fileInserts?.forgetColumns();
+        fileInserts.forgetColumns();
       }
     },
     async query<Row>(sql: string, params?: Record<string, unknown>) {
@@ -61,7 +62,7 @@ export async function openChdbExecutor(
     },
     async insert(table, rows) {
       try {
-        if (await fileInserts?.insert(table, rows, MAX_INSERT_CHARS)) return;
+        if (await fileInserts.insert(table, rows, MAX_INSERT_CHARS)) return;
         for (const insert of insertTexts(rows))
           await session.insert({
             table,
@@ -69,6 +70,13 @@ export async function openChdbExecutor(
             format: insert.format,
             ...(insert.format === 'JSONCompactEachRow' ? { columns: insert.columns } : {}),
           });
+      } catch (error) {
+        fail(`INSERT INTO ${table}`, error);
+      }
+    },
+    async insertRowBinary(table, rows) {
+      try {
+        await fileInserts.insertRows(table, rows, MAX_INSERT_CHARS);
       } catch (error) {
         fail(`INSERT INTO ${table}`, error);
       }

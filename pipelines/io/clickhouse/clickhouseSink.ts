@@ -5,17 +5,7 @@ import { IssuedForecast } from '../../forecast/issuedForecast';
 import { ForecastSettings } from '../../forecast/forecastConfig';
 import { TelemetryReading } from '../../telemetryReading';
 import { ClickhouseExecutor } from './clickhouseExecutor';
-
-/** Where a stored reading came from and what became of it. */
-export interface StoredReading {
-  reading: TelemetryReading;
-  disposition: 'valid' | 'late';
-  partition: number;
-  offset: number;
-  /** Its place in the record at that offset: 0 for a single reading, the index in a gateway's batch. */
-  index: number;
-  receivedAt: number;
-}
+import { TelemetryRows } from './telemetryRows';
 
 /**
  * Writes raw telemetry and status versions to ClickHouse. Both tables are keyed so a
@@ -25,25 +15,11 @@ export interface StoredReading {
 export class ClickhouseSink {
   constructor(private readonly clickhouse: ClickhouseExecutor) {}
 
-  async writeTelemetry(rows: readonly StoredReading[]): Promise<void> {
-    await this.clickhouse.insert(
+  /** Raw telemetry rows, in one insert (into chDB, one per 64 MiB). */
+  async writeTelemetry(rows: TelemetryRows | readonly TelemetryRows[]): Promise<void> {
+    await this.clickhouse.insertRowBinary(
       'telemetry',
-      rows.map(({ reading: r, disposition, partition, offset, index, receivedAt }) => ({
-        device_id: r.deviceId,
-        ts: r.ts,
-        active_power: r.activePower,
-        reactive_power: r.reactivePower,
-        voltage: r.voltage,
-        state_of_charge: r.stateOfCharge,
-        max_active_power: r.maxActivePower,
-        min_active_power: r.minActivePower,
-        connected: r.connected,
-        disposition,
-        source_partition: partition,
-        source_offset: offset,
-        source_index: index,
-        received_at: receivedAt,
-      })),
+      TelemetryRows.joined(rows instanceof TelemetryRows ? [rows] : rows),
     );
   }
 

@@ -4,6 +4,14 @@ export interface Column {
   type: string;
 }
 
+/** Rows already in RowBinary, to insert as they are: each row the columns' values in the columns' order. */
+export interface RowBinaryRows {
+  readonly columns: readonly Column[];
+  /** The rows' bytes, in order; no row spans two chunks. */
+  readonly chunks: readonly Buffer[];
+  readonly count: number;
+}
+
 /** Writes one value in RowBinary; false when the value is not one the type takes as it is. */
 type ValueWriter = (out: ByteWriter, value: unknown) => boolean;
 
@@ -55,14 +63,13 @@ const SCALAR_WRITERS = new Map<string, ValueWriter>(
     },
     Float64: (out, value) => {
       if (!finite(value)) return false;
-      const at = out.claim(8); // before reading `view`: claiming may grow the buffer
-      out.view.setFloat64(at, value + 0, true); // -0 as 0, as JSON has it
+      out.float64(value);
       return true;
     },
     Float32: (out, value) => {
       if (!finite(value)) return false;
-      const at = out.claim(4);
-      out.view.setFloat32(at, value + 0, true);
+      const at = out.claim(4); // before reading `view`: claiming may grow the buffer
+      out.view.setFloat32(at, value + 0, true); // -0 as 0, as JSON has it
       return true;
     },
     UInt8: intWriter(0, 0xff, 1, (view, at, value) => view.setUint8(at, value)),
@@ -102,16 +109,13 @@ function intWriter(
 function int64Writer(min: number, max: number): ValueWriter {
   return (out, value) => {
     if (!integerIn(value, min, max)) return false;
-    const high = Math.floor(value / TWO_32);
-    const at = out.claim(8);
-    out.view.setUint32(at, value - high * TWO_32, true);
-    out.view.setInt32(at + 4, high, true);
+    out.int64(value);
     return true;
   };
 }
 
 /** A growing buffer written front to back. */
-class ByteWriter {
+export class ByteWriter {
   buffer: Buffer;
   view: DataView;
   length = 0;
@@ -140,6 +144,41 @@ class ByteWriter {
   byte(value: number): void {
     this.ensure(1);
     this.buffer[this.length++] = value;
+  }
+
+  /** A finite number as Float64; -0 as 0, as JSON has it. */
+  float64(value: number): void {
+    const at = this.claim(8);
+    this.view.setFloat64(at, value + 0, true);
+  }
+
+  /** A finite number or null as Nullable(Float64). */
+  nullableFloat64(value: number | null): void {
+    if (value === null) {
+      this.byte(1);
+      return;
+    }
+    const at = this.claim(9);
+    this.buffer[at] = 0;
+    this.view.setFloat64(at + 1, value + 0, true);
+  }
+
+  /** A safe integer as Int64 (DateTime64(3) is one: milliseconds), as two 32-bit halves. */
+  int64(value: number): void {
+    const high = Math.floor(value / TWO_32);
+    const at = this.claim(8);
+    this.view.setUint32(at, value - high * TWO_32, true);
+    this.view.setInt32(at + 4, high, true);
+  }
+
+  uint16(value: number): void {
+    const at = this.claim(2);
+    this.view.setUint16(at, value, true);
+  }
+
+  uint32(value: number): void {
+    const at = this.claim(4);
+    this.view.setUint32(at, value, true);
   }
 
   /** UTF-8 with its length as a LEB128 varint in front. */

@@ -2,8 +2,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Session } from 'chdb';
+import { ConfigError } from '../../errors';
 import { parseJsonEachRow, sharedKeys } from './jsonEachRow';
-import { Column, encodeRowBinary } from './rowBinary';
+import { Column, RowBinaryRows, encodeRowBinary } from './rowBinary';
+import { identifier, literal } from './sqlText';
+
+/** See `ClickhouseExecutor.insertRowBinary`. */
+const NOT_COLLAPSED = ' SETTINGS optimize_on_insert = 0';
 
 /**
  * Inserts into chDB as RowBinary through a file. chDB's own insert takes text formats
@@ -24,10 +29,19 @@ export class RowBinaryFileInserts {
     private readonly directory: string,
   ) {}
 
-  /** Undefined when the path has characters that `file()` reads as a glob. */
-  static open(session: Session, chdbPath: string): RowBinaryFileInserts | undefined {
+  /** Where the files of a chDB at this path go; refused when `file()` would read it as a glob. */
+  static directoryFor(chdbPath: string): string {
     const directory = join(chdbPath, 'derstream-inserts');
-    if (/[*?{}[\]]/.test(directory)) return undefined;
+    if (/[*?{}[\]]/.test(directory))
+      throw new ConfigError(
+        'DERSTREAM_CHDB_PATH',
+        `${chdbPath} has a character that ClickHouse's file() reads as a glob (* ? { } [ ]): choose a path without one`,
+      );
+    return directory;
+  }
+
+  /** Inserts through `directory` (see `directoryFor`), emptied first. */
+  static open(session: Session, directory: string): RowBinaryFileInserts {
     rmSync(directory, { recursive: true, force: true });
     mkdirSync(directory);
     return new RowBinaryFileInserts(session, directory);
@@ -55,22 +69,49 @@ export class RowBinaryFileInserts {
     }
     const buffers = encodeRowBinary(rows, columns, maxBytes);
     if (!buffers) return false;
+    for (const buffer of buffers) await this.insertFile(table, columns, [buffer], '');
+    return true;
+  }
+
+  /**
+   * Inserts rows already in RowBinary, in inserts of about `maxBytes` (a chunk is never
+   * split), none collapsed with another of the same insert (see
+   * `ClickhouseExecutor.insertRowBinary`).
+   */
+  async insertRows(table: string, rows: RowBinaryRows, maxBytes: number): Promise<void> {
+    let group: Buffer[] = [];
+    let bytes = 0;
+    for (const chunk of rows.chunks) {
+      if (group.length > 0 && bytes + chunk.length > maxBytes) {
+        await this.insertFile(table, rows.columns, group, NOT_COLLAPSED);
+        group = [];
+        bytes = 0;
+      }
+      group.push(chunk);
+      bytes += chunk.length;
+    }
+    if (group.length > 0) await this.insertFile(table, rows.columns, group, NOT_COLLAPSED);
+  }
+
+  private async insertFile(
+    table: string,
+    columns: readonly Column[],
+    chunks: readonly Buffer[],
+    settings: string,
+  ): Promise<void> {
     const names = columns.map((column) => identifier(column.name)).join(', ');
     const structure = literal(
       columns.map((column) => `${identifier(column.name)} ${column.type}`).join(', '),
     );
-    for (const buffer of buffers) {
-      const file = join(this.directory, `${process.pid}-${this.inserts++}.bin`);
-      try {
-        await writeFile(file, buffer);
-        await this.session.queryAsync(
-          `INSERT INTO ${identifier(table)} (${names}) SELECT * FROM file(${literal(file)}, 'RowBinary', ${structure})`,
-        );
-      } finally {
-        await rm(file, { force: true });
-      }
+    const file = join(this.directory, `${process.pid}-${this.inserts++}.bin`);
+    try {
+      await writeFile(file, chunks);
+      await this.session.queryAsync(
+        `INSERT INTO ${identifier(table)} (${names}) SELECT * FROM file(${literal(file)}, 'RowBinary', ${structure})${settings}`,
+      );
+    } finally {
+      await rm(file, { force: true });
     }
-    return true;
   }
 
   private columnsOf(table: string): Promise<Map<string, Column>> {
@@ -91,12 +132,4 @@ export class RowBinaryFileInserts {
     }
     return columns;
   }
-}
-
-function identifier(name: string): string {
-  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
-}
-
-function literal(text: string): string {
-  return "'" + text.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
 }

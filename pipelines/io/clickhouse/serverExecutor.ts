@@ -1,8 +1,11 @@
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ClickhouseQueryError, ServiceUnavailableError, messageOf } from '../../errors';
 import { clickhouseFailure } from './clickhouseFailure';
 import { ClickhouseConfig } from './clickhouseConfig';
 import { ClickhouseExecutor } from './clickhouseExecutor';
+import { identifier, literal } from './sqlText';
 
 /** A ClickHouse server over HTTP through `@clickhouse/client`; the SQL is chDB's. */
 export async function openServerExecutor(
@@ -68,6 +71,23 @@ export async function openServerExecutor(
       await guard(`INSERT INTO ${table}`, () =>
         client.insert({ table, values: rows as object[], format: 'JSONEachRow' }),
       );
+    },
+    async insertRowBinary(table, rows) {
+      if (rows.count === 0) return;
+      const names = rows.columns.map((column) => identifier(column.name)).join(', ');
+      const structure = literal(
+        rows.columns.map((column) => `${identifier(column.name)} ${column.type}`).join(', '),
+      );
+      const sql = `INSERT INTO ${identifier(table)} (${names}) SELECT * FROM input(${structure}) FORMAT RowBinary`;
+      await guard(sql, async () => {
+        const result = await client.exec({
+          query: sql,
+          values: Readable.from(rows.chunks),
+          clickhouse_settings: { optimize_on_insert: 0 },
+        });
+        result.stream.resume();
+        await finished(result.stream);
+      });
     },
     async close() {
       await client.close();

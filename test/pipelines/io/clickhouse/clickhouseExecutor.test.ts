@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClickhouseQueryError, ServiceUnavailableError } from '../../../../pipelines/errors';
+import { ClickhouseQueryError, ConfigError, ServiceUnavailableError } from '../../../../pipelines/errors';
 import { parseClickhouseConfig } from '../../../../pipelines/io/clickhouse/clickhouseConfig';
 import { ClickhouseExecutor, openClickhouse } from '../../../../pipelines/io/clickhouse/clickhouseExecutor';
 import {
@@ -146,6 +146,14 @@ describe('ClickHouse through the chDB executor', () => {
       { device_id: 'd4', reactive_power: 1.5, source_index: 3, source_offset: 40 },
       { device_id: 'd5', reactive_power: null, source_index: 0, source_offset: 41 },
     ]);
+  });
+
+  it("refuses a path that ClickHouse's file() would read as a glob, before opening anything", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'derstream-chdb-')), 'data[1]');
+    const failure = openClickhouse(parseClickhouseConfig({ DERSTREAM_CHDB_PATH: path }));
+    await expect(failure).rejects.toThrow(ConfigError);
+    await expect(failure).rejects.toThrow(/^DERSTREAM_CHDB_PATH: .*data\[1\] has a character/);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('reports a statement ClickHouse refuses as a ClickhouseQueryError, not retriable', async () => {

@@ -6,6 +6,7 @@ import { parseClickhouseConfig } from '../../../../pipelines/io/clickhouse/click
 import { ClickhouseExecutor, openClickhouse } from '../../../../pipelines/io/clickhouse/clickhouseExecutor';
 import { ClickhouseSink } from '../../../../pipelines/io/clickhouse/clickhouseSink';
 import { migrate } from '../../../../pipelines/io/clickhouse/migrations';
+import { TelemetryRows } from '../../../../pipelines/io/clickhouse/telemetryRows';
 import { TelemetryReading } from '../../../../pipelines/telemetryReading';
 import { reading } from '../../../support/readings';
 
@@ -151,9 +152,10 @@ describe('ClickhouseSink telemetry of gateway batches through chDB', () => {
     );
     await migrate(clickhouse);
     sink = new ClickhouseSink(clickhouse);
-    await sink.writeTelemetry(rows);
-    // A restart reads the batches again: the same positions and indexes, the same rows.
-    await sink.writeTelemetry(rows.slice(1));
+    await sink.writeTelemetry(TelemetryRows.of(rows));
+    // A restart reads the batches again: the same positions and indexes, the same rows,
+    // in parts as batches of a fetch are.
+    await sink.writeTelemetry([TelemetryRows.of(rows.slice(1, 4)), TelemetryRows.of(rows.slice(4))]);
   });
   afterAll(() => clickhouse.close());
 

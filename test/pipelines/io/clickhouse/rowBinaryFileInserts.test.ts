@@ -101,7 +101,7 @@ describe('RowBinaryFileInserts (chDB)', () => {
     for (const migration of loadMigrations())
       for (const statement of migration.statements) session.query(statement);
     for (const table of Object.keys(ROWS)) session.query(`CREATE TABLE ${table}_json AS ${table}`);
-    inserts = RowBinaryFileInserts.open(session, path)!;
+    inserts = RowBinaryFileInserts.open(session, RowBinaryFileInserts.directoryFor(path));
   });
   afterAll(async () => {
     session.close();
