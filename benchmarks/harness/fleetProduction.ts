@@ -69,7 +69,17 @@ const GROUP_CHUNK_BYTES = 2 << 20;
 export async function produceFleet(
   bench: BenchEnvironment,
   spec: FleetSpec,
-  options: { quiet?: boolean; now?: number } = {},
+  options: {
+    quiet?: boolean;
+    now?: number;
+    /**
+     * Places a boundary of intervals this long two windows after the span's start (the
+     * span ending up to one interval earlier): the forecaster then holds its state for
+     * every group through the rest of the run, as it does in any run longer than an
+     * interval.
+     */
+    crossIntervalMs?: number;
+  } = {},
 ): Promise<ProducedFleet> {
   const { config } = bench;
   await topicsReady(bench.admin, Object.values(config.topics));
@@ -86,8 +96,12 @@ export async function produceFleet(
   const perWindow = readingsPerWindow(fleet, spec.windowMs);
   const gateways = batched ? gatewayBatching((perWindow * 1000) / spec.windowMs, spec.batch!) : undefined;
   const windows = Math.max(1, Math.ceil(spec.readings / perWindow));
-  const end = Math.floor((options.now ?? Date.now()) / spec.windowMs) * spec.windowMs - 10 * 60_000;
-  const start = end - windows * spec.windowMs;
+  const latestEnd = Math.floor((options.now ?? Date.now()) / spec.windowMs) * spec.windowMs - 10 * 60_000;
+  const interval = options.crossIntervalMs;
+  const start = interval
+    ? Math.floor((latestEnd - (windows - 2) * spec.windowMs) / interval) * interval - 2 * spec.windowMs
+    : latestEnd - windows * spec.windowMs;
+  const end = start + windows * spec.windowMs;
   const bar = progressBar('produce', Math.round(windows * perWindow), {
     quiet: options.quiet,
     unit: 'readings',

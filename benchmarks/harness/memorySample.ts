@@ -1,4 +1,5 @@
 import { PipelineFigures } from './pipelineToEnd';
+import { ResidentMappings } from './residentMappings';
 
 /** What the memory worker (memoryWorker.ts) measures and sends to its parent. */
 export interface MemorySample {
@@ -18,4 +19,6 @@ export interface MemoryWorkerReport {
   samples: MemorySample[];
   /** After the last record was written, the pipeline still holding its state: a full GC, then memoryUsage(). */
   afterGc: NodeJS.MemoryUsage;
+  /** At the same moment: the RSS by mapping (Linux only). */
+  residentAfterGc?: ResidentMappings;
 }

@@ -2,13 +2,15 @@ import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../topologies/config';
 import { MemorySample, MemoryWorkerReport } from './memorySample';
 import { runPipelineToEnd } from './pipelineToEnd';
+import { ResidentMappings, residentMappings } from './residentMappings';
 
 /**
  * The child process of the memory scenario: the live pipeline alone in a process, so
  * its RSS is the pipeline's and nothing of the harness (the fleet, the producer).
  * Started by fleetMemory.ts with `--import tsx --expose-gc`, the run's settings in the
  * environment and the number of records to read as its argument; samples
- * `process.memoryUsage()` every 250 ms and sends the samples and figures to the parent.
+ * `process.memoryUsage()` every 250 ms and sends the samples and figures to the parent;
+ * once drained, after a full GC, also the RSS by mapping.
  * With `DERSTREAM_BENCH_HEAP_SNAPSHOT` (a path; `--profile`) it writes a V8 heap snapshot
  * there once drained, after the full GC, and samples no more.
  */
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   sample();
   const timer = setInterval(sample, 250);
   let afterGc: NodeJS.MemoryUsage | undefined;
+  let residentAfterGc: ResidentMappings | undefined;
   const figures = await runPipelineToEnd(config, total, {
     quiet: process.env.DERSTREAM_BENCH_QUIET === '1',
     stallMs: 300_000,
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       sample();
       (globalThis as { gc?: () => void }).gc?.();
       afterGc = process.memoryUsage();
+      residentAfterGc = residentMappings();
       const snapshot = process.env.DERSTREAM_BENCH_HEAP_SNAPSHOT;
       if (snapshot) {
         // Writing it takes gigabytes for a while: samples after it would measure the snapshot.
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     },
   });
   clearInterval(timer);
-  const report: MemoryWorkerReport = { figures, samples, afterGc: afterGc! };
+  const report: MemoryWorkerReport = { figures, samples, afterGc: afterGc!, residentAfterGc };
   await new Promise<void>((resolve, reject) =>
     process.send!(report, (error: Error | null) => (error ? reject(error) : resolve())),
   );

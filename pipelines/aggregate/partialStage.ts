@@ -43,13 +43,16 @@ export class PartialStage {
   private readonly deviceIds: string[] = [];
   /** By slot: the base reading (ts NaN: none), and the first open row (-1: none). */
   private readonly base = new ReadingRows(1024);
-  private head = new Int32Array(1024).fill(-1);
+  private head = new Int32Array(1024);
   /** By row: the open reading, its window end (NaN: a free row), its device and the device's next row. */
   private readonly rows = new ReadingRows(1024);
-  private rowEnd = new Float64Array(1024).fill(NaN);
+  private rowEnd = new Float64Array(1024);
   private rowSlot = new Int32Array(1024);
   private rowNext = new Int32Array(1024);
-  /** Rows ever used (the rest are free), and the free ones below that, linked by rowNext. */
+  /**
+   * Rows ever used (the rest are free, never read, and left untouched: see ReadingRows),
+   * and the free ones below that, linked by rowNext.
+   */
   private rowsUsed = 0;
   private freeRow = -1;
   /** Window end → open rows in it. */
@@ -332,12 +335,14 @@ export class PartialStage {
     if (slot === this.head.length) {
       const capacity = 2 * slot;
       this.base.grow(capacity);
-      const head = new Int32Array(capacity).fill(-1);
+      const head = new Int32Array(capacity);
       head.set(this.head);
       this.head = head;
       this.lastOf = new Int32Array(capacity);
       this.reportingOf = new Uint8Array(capacity);
     }
+    this.head[slot] = -1;
+    this.base.clear(slot);
     this.deviceIds.push(deviceId);
     this.slotOf.set(deviceId, slot);
     return slot;
@@ -352,7 +357,7 @@ export class PartialStage {
     if (this.rowsUsed === this.rowEnd.length) {
       const capacity = 2 * this.rowsUsed;
       this.rows.grow(capacity);
-      const rowEnd = new Float64Array(capacity).fill(NaN);
+      const rowEnd = new Float64Array(capacity);
       rowEnd.set(this.rowEnd);
       this.rowEnd = rowEnd;
       const rowSlot = new Int32Array(capacity);

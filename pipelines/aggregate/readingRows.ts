@@ -26,7 +26,12 @@ const STRIDE = 8;
 /**
  * Readings stored as rows of eight doubles in one typed array: `ts`, the six numeric
  * fields with NaN for null (valid readings have finite numbers only, SEMANTICS.md §1),
- * and `connected` as 1 or 0. A row whose `ts` is NaN holds no reading.
+ * and `connected` as 1 or 0. A row whose `ts` is NaN holds no reading; a row neither
+ * `set` nor `clear`ed holds zeros, so the owner marks rows before reading them.
+ *
+ * Rows are left untouched until used, on creating and on growing: the pages of a
+ * typed array's fresh memory are not resident until written, and capacities grow by
+ * doubling, so up to half of one is room a fleet never fills.
  *
  * Why: the partial stage keeps the last readings of every device of a fleet, a million
  * of them. As objects that is a reading, its strings and the maps around it per device,
@@ -37,7 +42,7 @@ export class ReadingRows {
   data: Float64Array;
 
   constructor(capacity: number) {
-    this.data = new Float64Array(capacity * STRIDE).fill(NaN);
+    this.data = new Float64Array(capacity * STRIDE);
   }
 
   /** Where row `row` starts in `data`. */
@@ -49,11 +54,16 @@ export class ReadingRows {
     return this.data.length / STRIDE;
   }
 
-  /** Room for `capacity` rows, the rows so far kept; new rows hold no reading. */
+  /** Room for `capacity` rows, the rows so far kept. */
   grow(capacity: number): void {
-    const data = new Float64Array(capacity * STRIDE).fill(NaN, this.data.length);
+    const data = new Float64Array(capacity * STRIDE);
     data.set(this.data);
     this.data = data;
+  }
+
+  /** Marks row `row` as holding no reading. */
+  clear(row: number): void {
+    this.data[row * STRIDE + TS] = NaN;
   }
 
   ts(row: number): number {
