@@ -1,4 +1,5 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Middleware } from 'mappersmith';
 import { SchemaRejectedError, ServiceUnavailableError, messageOf } from '../../errors';
 import { RegistryConfig } from './registryConfig';
 
@@ -41,6 +42,25 @@ export async function connectRegistry(config: RegistryConfig): Promise<SchemaReg
         ? { username: config.username, password: config.password ?? '' }
         : undefined,
     retry: { retries: 2 },
+    middlewares: [answerWithin(REQUEST_TIMEOUT_MS)],
+  });
+}
+
+/**
+ * How long a registry request may go unanswered. The client sets no limit of its own,
+ * so a registry that accepts a request and never answers it held the batch waiting for
+ * a writer schema, silently, and a stop with it; failing, the request is retried and
+ * logged like any other outage, and a stop ends the wait.
+ */
+const REQUEST_TIMEOUT_MS = 5000;
+
+/** A mappersmith middleware giving each request a timeout. */
+function answerWithin(ms: number): Middleware {
+  return () => ({
+    async prepareRequest(next) {
+      const request = await next();
+      return request.timeout() ? request : request.enhance({ timeout: ms });
+    },
   });
 }
 

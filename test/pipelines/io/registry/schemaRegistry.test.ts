@@ -1,3 +1,5 @@
+import { AddressInfo } from 'node:net';
+import { ServerResponse, createServer } from 'node:http';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaRejectedError, ServiceUnavailableError } from '../../../../pipelines/errors';
 import { AvroDecoder, UndecodableRecordError } from '../../../../pipelines/io/registry/avroDecoder';
@@ -104,4 +106,28 @@ describe('the telemetry schemas in the real registry', () => {
       /^schema-registry \(DERSTREAM_REGISTRY_URL\): .*did not answer as a Confluent-compatible registry/,
     );
   });
+});
+
+describe('a registry that takes a request and never answers it', () => {
+  // Answers the connection check, then holds every other request open: what a hung
+  // registry does to a client that sets no timeout of its own.
+  const held: ServerResponse[] = [];
+  const server = createServer((request, response) => {
+    if (request.url === '/subjects') response.end('[]');
+    else held.push(response);
+  });
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('fails the request instead of waiting for ever, so the caller retries or stops', async () => {
+    const { port } = server.address() as AddressInfo;
+    const registry = await connectRegistry(
+      parseRegistryConfig({ DERSTREAM_REGISTRY_URL: `http://127.0.0.1:${port}` }),
+    );
+    await expect(registry.getSchema(7)).rejects.toThrow(/timeout/i);
+    expect(held.length).toBeGreaterThan(0);
+  }, 60_000);
 });
