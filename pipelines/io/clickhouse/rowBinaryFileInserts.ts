@@ -5,7 +5,7 @@ import { Session } from 'chdb';
 import { ConfigError } from '../../errors';
 import { parseJsonEachRow, sharedKeys } from './jsonEachRow';
 import { Column, RowBinaryRows, encodeRowBinary } from './rowBinary';
-import { identifier, literal } from './sqlText';
+import { insertSelecting, literal } from './sqlText';
 
 /** See `ClickhouseExecutor.insertRowBinary`. */
 const NOT_COLLAPSED = ' SETTINGS optimize_on_insert = 0';
@@ -99,15 +99,12 @@ export class RowBinaryFileInserts {
     chunks: readonly Buffer[],
     settings: string,
   ): Promise<void> {
-    const names = columns.map((column) => identifier(column.name)).join(', ');
-    const structure = literal(
-      columns.map((column) => `${identifier(column.name)} ${column.type}`).join(', '),
-    );
     const file = join(this.directory, `${process.pid}-${this.inserts++}.bin`);
     try {
       await writeFile(file, chunks);
       await this.session.queryAsync(
-        `INSERT INTO ${identifier(table)} (${names}) SELECT * FROM file(${literal(file)}, 'RowBinary', ${structure})${settings}`,
+        insertSelecting(table, columns, (structure) => `file(${literal(file)}, 'RowBinary', ${structure})`) +
+          settings,
       );
     } finally {
       await rm(file, { force: true });

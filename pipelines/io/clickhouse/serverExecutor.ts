@@ -5,7 +5,7 @@ import { ClickhouseQueryError, ServiceUnavailableError, messageOf } from '../../
 import { clickhouseFailure } from './clickhouseFailure';
 import { ClickhouseConfig } from './clickhouseConfig';
 import { ClickhouseExecutor } from './clickhouseExecutor';
-import { identifier, literal } from './sqlText';
+import { insertSelecting } from './sqlText';
 
 /** A ClickHouse server over HTTP through `@clickhouse/client`; the SQL is chDB's. */
 export async function openServerExecutor(
@@ -74,11 +74,7 @@ export async function openServerExecutor(
     },
     async insertRowBinary(table, rows) {
       if (rows.count === 0) return;
-      const names = rows.columns.map((column) => identifier(column.name)).join(', ');
-      const structure = literal(
-        rows.columns.map((column) => `${identifier(column.name)} ${column.type}`).join(', '),
-      );
-      const sql = `INSERT INTO ${identifier(table)} (${names}) SELECT * FROM input(${structure}) FORMAT RowBinary`;
+      const sql = `${insertSelecting(table, rows.columns, (structure) => `input(${structure})`)} FORMAT RowBinary`;
       await guard(sql, async () => {
         const result = await client.exec({
           query: sql,
