@@ -119,7 +119,7 @@ describe('npm run bench at a tiny size', () => {
   });
 
   it('soak, from gateways sending batches: memory and lag sampled over the run, every window complete', async () => {
-    const { figures, parameters, variant } = await run([
+    const { figures, parameters, variant, targets } = await run([
       'soak',
       // 100 gateways: every partition gets some (an empty one would hold the watermark).
       ...['--rate', '400', '--devices', '800', '--groups', '4', '--window', '2s', '--duration', '10s'],
@@ -154,6 +154,11 @@ describe('npm run bench at a tiny size', () => {
     expect(f.soak.lag.max).toBeGreaterThanOrEqual(f.soak.lag.mean);
     expect(f.soak.windows.measured).toBeGreaterThanOrEqual(1);
     expect(f.soak.windows.complete).toBe(f.soak.windows.measured);
+    expect(targets.map((t) => [t.value, t.met])).toEqual([
+      [f.soak.rss.slopeMbPerMinute, null],
+      [expect.any(Number), null],
+      [f.soak.windows.complete, null],
+    ]);
   });
 
   it('latency: statuses of every complete window, delays beyond B', async () => {
