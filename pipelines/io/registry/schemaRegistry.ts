@@ -3,6 +3,15 @@ import type { Middleware } from 'mappersmith';
 import { SchemaRejectedError, ServiceUnavailableError, messageOf } from '../../errors';
 import { RegistryConfig } from './registryConfig';
 
+/**
+ * How long a registry request may go unanswered, the connection check's and the
+ * client's. The client sets no limit of its own, so a registry that accepts a request
+ * and never answers it held the batch waiting for a writer schema, silently, and a stop
+ * with it; failing, the request is retried and logged like any other outage, and a stop
+ * ends the wait.
+ */
+const REQUEST_TIMEOUT_MS = 5000;
+
 /** The registry client, after checking that a Confluent-compatible API answers at the URL. */
 export async function connectRegistry(config: RegistryConfig): Promise<SchemaRegistry> {
   const base = config.url.toString().replace(/\/$/, '');
@@ -12,7 +21,7 @@ export async function connectRegistry(config: RegistryConfig): Promise<SchemaReg
   }
   let response: Response;
   try {
-    response = await fetch(`${base}/subjects`, { headers, signal: AbortSignal.timeout(5000) });
+    response = await fetch(`${base}/subjects`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (error) {
     throw new ServiceUnavailableError(
       'schema-registry',
@@ -45,14 +54,6 @@ export async function connectRegistry(config: RegistryConfig): Promise<SchemaReg
     middlewares: [answerWithin(REQUEST_TIMEOUT_MS)],
   });
 }
-
-/**
- * How long a registry request may go unanswered. The client sets no limit of its own,
- * so a registry that accepts a request and never answers it held the batch waiting for
- * a writer schema, silently, and a stop with it; failing, the request is retried and
- * logged like any other outage, and a stop ends the wait.
- */
-const REQUEST_TIMEOUT_MS = 5000;
 
 /** A mappersmith middleware giving each request a timeout. */
 function answerWithin(ms: number): Middleware {
