@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { ServerResponse, createServer } from 'node:http';
+import { ServerResponse, createServer, request as httpRequest } from 'node:http';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaRejectedError, ServiceUnavailableError } from '../../../../pipelines/errors';
 import { AvroDecoder, UndecodableRecordError } from '../../../../pipelines/io/registry/avroDecoder';
@@ -109,12 +109,27 @@ describe('the telemetry schemas in the real registry', () => {
 });
 
 describe('a registry that takes a request and never answers it', () => {
-  // Answers the connection check, then holds every other request open: what a hung
-  // registry does to a client that sets no timeout of its own.
+  // In front of the real registry: its connection check passes through, and every
+  // writer-schema lookup is held open, what a hung registry does to a client that sets
+  // no timeout of its own.
+  const registryUrl = parseRegistryConfig(process.env).url;
   const held: ServerResponse[] = [];
-  const server = createServer((request, response) => {
-    if (request.url === '/subjects') response.end('[]');
-    else held.push(response);
+  const server = createServer((incoming, response) => {
+    if (incoming.url?.includes('/schemas/ids/')) {
+      held.push(response);
+      return;
+    }
+    const upstream = new URL(incoming.url ?? '/', registryUrl.origin);
+    const forwarded = httpRequest(
+      upstream,
+      { method: incoming.method, headers: incoming.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forwarded.on('error', () => response.destroy());
+    incoming.pipe(forwarded);
   });
   beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
   afterAll(() => {
@@ -125,7 +140,7 @@ describe('a registry that takes a request and never answers it', () => {
   it('fails the request instead of waiting for ever, so the caller retries or stops', async () => {
     const { port } = server.address() as AddressInfo;
     const registry = await connectRegistry(
-      parseRegistryConfig({ DERSTREAM_REGISTRY_URL: `http://127.0.0.1:${port}` }),
+      parseRegistryConfig({ DERSTREAM_REGISTRY_URL: `http://127.0.0.1:${port}${registryUrl.pathname}` }),
     );
     await expect(registry.getSchema(7)).rejects.toThrow(/timeout/i);
     expect(held.length).toBeGreaterThan(0);
