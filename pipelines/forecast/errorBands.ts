@@ -84,29 +84,35 @@ const UPPER_QUANTILE = 0.9;
  * error, so a series never scored (no forecast issued yet) costs nothing here.
  */
 export class ErrorBands {
-  /** Per representative lead: the last `window` errors in arrival order (a ring) … */
+  /**
+   * Per representative lead `i`: the last `window` errors in arrival order (a ring), at
+   * `ring[ringAt + i * window ..]` once the first one comes …
+   */
   private ring: Float32Array | undefined;
-  /** … how many there are, and where the next one goes in the ring. */
-  private readonly count: Int32Array;
-  private readonly next: Int32Array;
+  private ringAt = 0;
+  /** … how many there are, at `counters[countersAt + i]`, and where the next one goes in the ring, at `counters[countersAt + size + i]`. */
+  private readonly counters: Int32Array;
+  private readonly countersAt: number;
 
   constructor(
     private readonly grid: LeadGrid,
     private readonly window: number,
     private readonly arena: TypedArena,
   ) {
-    this.count = arena.int32(grid.size);
-    this.next = arena.int32(grid.size);
+    ({ data: this.counters, at: this.countersAt } = arena.int32(2 * grid.size));
   }
 
   /** The error of this method's forecast at `lead`, now that its actual is known. */
   record(lead: number, error: number): void {
     const i = this.grid.representative(lead);
     if (i < 0) return;
-    const ring = (this.ring ??= this.arena.float32(this.grid.size * this.window));
-    ring[i * this.window + this.next[i]!] = error;
-    this.next[i] = (this.next[i]! + 1) % this.window;
-    if (this.count[i]! < this.window) this.count[i]!++;
+    if (!this.ring) ({ data: this.ring, at: this.ringAt } = this.arena.float32(this.grid.size * this.window));
+    const { counters, window } = this;
+    const count = this.countersAt + i;
+    const next = count + this.grid.size;
+    this.ring[this.ringAt + i * window + counters[next]!] = error;
+    counters[next] = (counters[next]! + 1) % window;
+    if (counters[count]! < window) counters[count]!++;
   }
 
   /**
@@ -118,10 +124,11 @@ export class ErrorBands {
     let lower = 0;
     let upper = 0;
     for (let i = 0; i < size; i++) {
-      const n = this.count[i]!;
+      const n = this.counters[this.countersAt + i]!;
       if (n > 0) {
         const values = scratchOf(n);
-        values.set(this.ring!.subarray(i * this.window, i * this.window + n));
+        const from = this.ringAt + i * this.window;
+        values.set(this.ring!.subarray(from, from + n));
         lower = Math.min(lower, quantile(values, n, LOWER_QUANTILE));
         upper = Math.max(upper, quantile(values, n, UPPER_QUANTILE));
       }

@@ -45,8 +45,12 @@ export const DEFAULT_HOLT_WINTERS: HoltWintersParameters = { alpha: 0.2, gamma: 
  */
 export class HoltWinters implements Forecaster {
   readonly frozenSize = 2;
-  /** Seasonal indices by time of day; before the start, the first season's raw values (NaN: none). */
+  /**
+   * Seasonal indices by time of day, at `seasonal[seasonalAt + phase]`; before the
+   * start, the first season's raw values (NaN: none).
+   */
   private readonly seasonal: Float64Array;
+  private readonly seasonalAt: number;
   private level = NaN;
   private last = NaN;
   private firstK = NaN;
@@ -56,25 +60,26 @@ export class HoltWinters implements Forecaster {
     arena: TypedArena,
     private readonly parameters: HoltWintersParameters = DEFAULT_HOLT_WINTERS,
   ) {
-    this.seasonal = arena.float64(seasonLength).fill(NaN);
+    ({ data: this.seasonal, at: this.seasonalAt } = arena.float64(seasonLength));
+    this.seasonal.fill(NaN, this.seasonalAt, this.seasonalAt + seasonLength);
   }
 
   update(k: number, y: number): void {
     if (Number.isNaN(y)) return;
-    const phase = phaseOf(k, this.seasonLength);
+    const at = this.seasonalAt + phaseOf(k, this.seasonLength);
     if (Number.isNaN(this.level)) {
       if (Number.isNaN(this.firstK)) this.firstK = k;
       if (k - this.firstK < this.seasonLength) {
-        this.seasonal[phase] = y;
+        this.seasonal[at] = y;
         this.last = y;
         return;
       }
       this.start();
     }
     const { alpha, gamma } = this.parameters;
-    const index = this.seasonal[phase]!;
+    const index = this.seasonal[at]!;
     this.level = alpha * (y - index) + (1 - alpha) * this.level;
-    this.seasonal[phase] = gamma * (y - this.level) + (1 - gamma) * index;
+    this.seasonal[at] = gamma * (y - this.level) + (1 - gamma) * index;
     this.last = y;
   }
 
@@ -87,21 +92,24 @@ export class HoltWinters implements Forecaster {
   pointAt(frozen: Float64Array, at: number, k: number): number {
     const level = frozen[at]!;
     if (Number.isNaN(level)) return frozen[at + 1]!;
-    return level + this.seasonal[phaseOf(k, this.seasonLength)]!;
+    return level + this.seasonal[this.seasonalAt + phaseOf(k, this.seasonLength)]!;
   }
 
   private start(): void {
+    const { seasonal, seasonalAt } = this;
+    const end = seasonalAt + this.seasonLength;
     let sum = 0;
     let n = 0;
-    for (const value of this.seasonal) {
+    for (let at = seasonalAt; at < end; at++) {
+      const value = seasonal[at]!;
       if (Number.isNaN(value)) continue;
       sum += value;
       n++;
     }
     this.level = sum / n;
-    for (let phase = 0; phase < this.seasonLength; phase++) {
-      const value = this.seasonal[phase]!;
-      this.seasonal[phase] = Number.isNaN(value) ? 0 : value - this.level;
+    for (let at = seasonalAt; at < end; at++) {
+      const value = seasonal[at]!;
+      seasonal[at] = Number.isNaN(value) ? 0 : value - this.level;
     }
   }
 }

@@ -19,8 +19,9 @@ import { TypedArena } from './typedArena';
  * adapts at once, usually publishes.
  */
 export class MethodSelection {
-  private readonly absSum: Float64Array;
-  private readonly weight: Float64Array;
+  /** Per method `m`, the weighted sum of absolute errors at `sums[at + m]` and their weight at `sums[at + methods + m]`. */
+  private readonly sums: Float64Array;
+  private readonly at: number;
   private readonly decay: number;
   private lastK = NaN;
 
@@ -29,35 +30,33 @@ export class MethodSelection {
     halfLife: number,
     arena: TypedArena,
   ) {
-    this.absSum = arena.float64(methods);
-    this.weight = arena.float64(methods);
+    ({ data: this.sums, at: this.at } = arena.float64(2 * methods));
     this.decay = 0.5 ** (1 / halfLife);
   }
 
   /** The error of `method`'s forecast for target interval `k` (fed in increasing `k`). */
   record(k: number, method: number, error: number): void {
+    const { sums, at, methods } = this;
     if (k !== this.lastK) {
       if (!Number.isNaN(this.lastK)) {
         const factor = this.decay ** (k - this.lastK);
-        for (let m = 0; m < this.methods; m++) {
-          this.absSum[m]! *= factor;
-          this.weight[m]! *= factor;
-        }
+        for (let i = at; i < at + 2 * methods; i++) sums[i]! *= factor;
       }
       this.lastK = k;
     }
-    this.absSum[method]! += Math.abs(error);
-    this.weight[method]! += 1;
+    sums[at + method]! += Math.abs(error);
+    sums[at + methods + method]! += 1;
   }
 
   /** The index of the method to publish. */
   best(): number {
     let best = 0;
     let bestMae = Infinity;
-    for (let method = 0; method < this.methods; method++) {
-      const weight = this.weight[method]!;
+    const { sums, at, methods } = this;
+    for (let method = 0; method < methods; method++) {
+      const weight = sums[at + methods + method]!;
       if (weight === 0) continue;
-      const mae = this.absSum[method]! / weight;
+      const mae = sums[at + method]! / weight;
       if (mae < bestMae) {
         best = method;
         bestMae = mae;

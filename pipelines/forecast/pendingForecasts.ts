@@ -1,6 +1,11 @@
 import { phaseOf } from './forecaster';
 import { TypedArena } from './typedArena';
 
+// What every series holds until it first issues: arrays of its own, even empty, are
+// about 100 bytes of heap each (see typedArena.ts).
+const NO_FLOAT64 = new Float64Array(0);
+const NO_FLOAT32 = new Float32Array(0);
+
 /**
  * The forecasts of one series (group and parameter) that still have an interval to be
  * scored: those issued within the last horizon. Each is kept as what fixes it, not as
@@ -27,8 +32,9 @@ import { TypedArena } from './typedArena';
 export class PendingForecasts {
   /** Per slot: the first target interval of the forecast in it (NaN: none). */
   private firstK: Float64Array;
-  /** Per place in the ring (issue time modulo the capacity): its slot, -1 until first taken. */
-  private readonly slotAt: Int32Array;
+  /** Per place in the ring (issue time modulo the capacity), at `slotOfPlace[placesAt + place]`: its slot, -1 until first taken. */
+  private readonly slotOfPlace: Int32Array;
+  private readonly placesAt: number;
   frozen: Float64Array;
   bands: Float32Array;
   private readonly capacity: number;
@@ -49,10 +55,11 @@ export class PendingForecasts {
     arena: TypedArena,
   ) {
     this.capacity = Math.ceil(horizon / stride);
-    this.slotAt = arena.int32(this.capacity).fill(-1);
-    this.firstK = new Float64Array(0);
-    this.frozen = new Float64Array(0);
-    this.bands = new Float32Array(0);
+    ({ data: this.slotOfPlace, at: this.placesAt } = arena.int32(this.capacity));
+    this.slotOfPlace.fill(-1, this.placesAt, this.placesAt + this.capacity);
+    this.firstK = NO_FLOAT64;
+    this.frozen = NO_FLOAT64;
+    this.bands = NO_FLOAT32;
   }
 
   /**
@@ -60,11 +67,11 @@ export class PendingForecasts {
    * it. `frozen` and `bands` may be new arrays afterwards.
    */
   claim(k: number): number {
-    const place = phaseOf(k / this.stride, this.capacity);
-    let slot = this.slotAt[place]!;
+    const place = this.placesAt + phaseOf(k / this.stride, this.capacity);
+    let slot = this.slotOfPlace[place]!;
     if (slot < 0) {
       slot = this.slots++;
-      this.slotAt[place] = slot;
+      this.slotOfPlace[place] = slot;
       if (slot === this.firstK.length) this.grow(Math.min(this.capacity, Math.max(1, 2 * slot)));
     }
     this.firstK[slot] = k;
@@ -79,7 +86,7 @@ export class PendingForecasts {
     let n = 0;
     const first = Math.ceil((k - this.horizon + 1) / this.stride) * this.stride;
     for (let start = first; start <= k; start += this.stride) {
-      const slot = this.slotAt[phaseOf(start / this.stride, this.capacity)]!;
+      const slot = this.slotOfPlace[this.placesAt + phaseOf(start / this.stride, this.capacity)]!;
       if (slot >= 0 && this.firstK[slot] === start) out[n++] = slot;
     }
     return n;

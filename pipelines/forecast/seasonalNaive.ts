@@ -11,19 +11,22 @@ import { TypedArena } from './typedArena';
  */
 export class SeasonalNaive implements Forecaster {
   readonly frozenSize = 1;
+  /** The value by time of day, at `byPhase[phaseAt + phase]` (NaN: none). */
   private readonly byPhase: Float64Array;
+  private readonly phaseAt: number;
   private last = NaN;
 
   constructor(
     private readonly seasonLength: number,
     arena: TypedArena,
   ) {
-    this.byPhase = arena.float64(seasonLength).fill(NaN);
+    ({ data: this.byPhase, at: this.phaseAt } = arena.float64(seasonLength));
+    this.byPhase.fill(NaN, this.phaseAt, this.phaseAt + seasonLength);
   }
 
   update(k: number, y: number): void {
     if (Number.isNaN(y)) return;
-    this.byPhase[phaseOf(k, this.seasonLength)] = y;
+    this.byPhase[this.phaseAt + phaseOf(k, this.seasonLength)] = y;
     this.last = y;
   }
 
@@ -32,7 +35,7 @@ export class SeasonalNaive implements Forecaster {
   }
 
   pointAt(frozen: Float64Array, at: number, k: number): number {
-    const seasonal = this.byPhase[phaseOf(k, this.seasonLength)]!;
+    const seasonal = this.byPhase[this.phaseAt + phaseOf(k, this.seasonLength)]!;
     return Number.isNaN(seasonal) ? frozen[at]! : seasonal;
   }
 }

@@ -10,6 +10,13 @@ import { PendingForecasts } from './pendingForecasts';
 import { Persistence } from './persistence';
 import { SeasonalNaive } from './seasonalNaive';
 
+// Shared by every series, each using them only within one call: an array per series
+// costs more in the heap than the numbers it holds (see typedArena.ts).
+/** P10, P50, P90 of the last point computed. */
+const point = new Float64Array(3);
+/** The slots of the forecasts being scored. */
+let covering = new Int32Array(0);
+
 /**
  * Forecasts of one parameter of one group: every method, its bands, the choice of the
  * one to publish, and the scoring of every method's forecasts as their intervals'
@@ -30,13 +37,10 @@ export class SeriesForecaster {
   private readonly bandSize: number;
   private readonly bounds: readonly [number, number] | undefined;
   private readonly pending: PendingForecasts;
-  private readonly covering: Int32Array;
   /** The last forecast issued: its slot and first interval. */
   private issuedSlot = -1;
   private issuedK = NaN;
   private lastK = NaN;
-  /** P10, P50, P90 of the last point computed. */
-  private readonly point = new Float64Array(3);
 
   constructor(
     readonly groupId: string,
@@ -64,7 +68,6 @@ export class SeriesForecaster {
     this.bounds = PARAMETER_BOUNDS[parameter];
     const methods = FORECAST_METHODS.length;
     this.pending = new PendingForecasts(horizon, issueStride, size, methods * this.bandSize, arena);
-    this.covering = arena.int32(this.pending.maxCovering);
   }
 
   /**
@@ -103,7 +106,6 @@ export class SeriesForecaster {
     const pending = this.pending;
     const at = batch.add(this.groupId, this.parameter, FORECAST_METHODS[method]!, published);
     const { p10, p50, p90 } = batch;
-    const point = this.point;
     for (let lead = 1; lead <= batch.horizon; lead++) {
       this.pointOf(pending, this.issuedSlot, method, this.issuedK + lead - 1, lead);
       p10[at + lead - 1] = point[0]!;
@@ -114,12 +116,12 @@ export class SeriesForecaster {
 
   private score(k: number, actual: number, errors: ErrorBatch): void {
     const pending = this.pending;
-    const n = pending.covering(k, this.covering);
+    if (covering.length < pending.maxCovering) covering = new Int32Array(pending.maxCovering);
+    const n = pending.covering(k, covering);
     if (n === 0) return;
     errors.addSeries(this.groupId, this.parameter);
-    const point = this.point;
     for (let i = 0; i < n; i++) {
-      const slot = this.covering[i]!;
+      const slot = covering[i]!;
       const lead = k - pending.firstOf(slot) + 1;
       for (let method = 0; method < this.forecasters.length; method++) {
         this.pointOf(pending, slot, method, k, lead);
@@ -131,7 +133,7 @@ export class SeriesForecaster {
     }
   }
 
-  /** P10, P50, P90 into `this.point`: the one computation behind both publishing and scoring. */
+  /** P10, P50, P90 into `point`: the one computation behind both publishing and scoring. */
   private pointOf(pending: PendingForecasts, slot: number, method: number, k: number, lead: number): void {
     const grid = this.plan.grid;
     const frozenAt = slot * this.frozenSize + this.frozenAt[method]!;
@@ -146,8 +148,8 @@ export class SeriesForecaster {
       p50 = Math.min(high, Math.max(low, p50));
       p90 = Math.min(high, Math.max(low, p90));
     }
-    this.point[0] = p10;
-    this.point[1] = p50;
-    this.point[2] = p90;
+    point[0] = p10;
+    point[1] = p50;
+    point[2] = p90;
   }
 }

@@ -1,25 +1,30 @@
 import { TypedArena } from '../../../pipelines/forecast/typedArena';
 
 describe('TypedArena', () => {
-  it('carves zeroed, disjoint arrays, aligned for 64-bit reads, from shared buffers', () => {
+  it('carves zeroed, disjoint slices, aligned for 64-bit reads, as shared views of one buffer', () => {
     const arena = new TypedArena(64);
     const a = arena.float32(3);
     const b = arena.float64(2);
+    expect(a.data.buffer).toBe(b.data.buffer);
+    // Every slice of a buffer shares its view: nothing is allocated per slice.
+    expect(arena.float32(1).data).toBe(a.data);
     const c = arena.int32(9);
-    expect([a.length, b.length, c.length]).toEqual([3, 2, 9]);
-    expect([...a, ...b, ...c].every((x) => x === 0)).toBe(true);
-    expect(b.byteOffset % 8).toBe(0);
-    expect(a.buffer).toBe(b.buffer);
-    // 16 + 16 bytes taken; the third needs 40, more than the 32 left: a new buffer.
-    expect(c.buffer).not.toBe(a.buffer);
-    a.fill(1);
-    b.fill(2);
-    expect([...a]).toEqual([1, 1, 1]);
-    expect([...b]).toEqual([2, 2]);
+    // Byte offsets 0 and 16: a float64 slice starts on an 8-byte boundary.
+    expect([a.at * 4, b.at * 8]).toEqual([0, 16]);
+    // 16 + 16 + 8 bytes taken; the third needs 40, more than the 24 left: a new buffer.
+    expect(c.data.buffer).not.toBe(a.data.buffer);
+    expect(c.at).toBe(0);
+    expect([...c.data.subarray(c.at, c.at + 9)].every((x) => x === 0)).toBe(true);
+    a.data.fill(1, a.at, a.at + 3);
+    b.data.fill(2, b.at, b.at + 2);
+    expect([...a.data.subarray(a.at, a.at + 3)]).toEqual([1, 1, 1]);
+    expect([...b.data.subarray(b.at, b.at + 2)]).toEqual([2, 2]);
   });
 
-  it('gives an array larger than a chunk a buffer of its own', () => {
+  it('gives a slice larger than a chunk a buffer of its own', () => {
     const arena = new TypedArena(16);
-    expect(arena.float64(100).length).toBe(100);
+    const big = arena.float64(100);
+    expect(big.data.length).toBe(100);
+    expect(big.at).toBe(0);
   });
 });
