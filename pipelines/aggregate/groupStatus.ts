@@ -27,31 +27,32 @@ export interface GroupStatus {
   voltageMax: number | null;
 }
 
-const FIELDS: readonly (keyof GroupStatus)[] = [
-  'groupId',
-  'windowStart',
-  'windowEnd',
-  'version',
-  'members',
-  'reporting',
-  'fresh',
-  'stale',
-  'silent',
-  'connected',
-  'activePower',
-  'reactivePower',
-  'maxActivePower',
-  'minActivePower',
-  'headroomUp',
-  'headroomDown',
-  'stateOfCharge',
-  'storedEnergy',
-  'voltageMin',
-  'voltageMax',
-];
-
+/**
+ * Every field, in the canonical order. Why an object literal: one made field by field
+ * from a list of names is a dictionary to V8, and stringifying a thousand of them at a
+ * window close cost more than building the IEC messages.
+ */
 export function toCanonicalJson(status: GroupStatus): string {
-  const ordered: Record<string, unknown> = {};
-  for (const field of FIELDS) ordered[field] = status[field];
-  return JSON.stringify(ordered);
+  return JSON.stringify({
+    groupId: status.groupId,
+    windowStart: status.windowStart,
+    windowEnd: status.windowEnd,
+    version: status.version,
+    members: status.members,
+    reporting: status.reporting,
+    fresh: status.fresh,
+    stale: status.stale,
+    silent: status.silent,
+    connected: status.connected,
+    activePower: status.activePower,
+    reactivePower: status.reactivePower,
+    maxActivePower: status.maxActivePower,
+    minActivePower: status.minActivePower,
+    headroomUp: status.headroomUp,
+    headroomDown: status.headroomDown,
+    stateOfCharge: status.stateOfCharge,
+    storedEnergy: status.storedEnergy,
+    voltageMin: status.voltageMin,
+    voltageMax: status.voltageMax,
+  } satisfies Record<keyof GroupStatus, unknown>);
 }
