@@ -60,8 +60,7 @@ export class HoltWinters implements Forecaster {
     arena: TypedArena,
     private readonly parameters: HoltWintersParameters = DEFAULT_HOLT_WINTERS,
   ) {
-    ({ data: this.seasonal, at: this.seasonalAt } = arena.float64(seasonLength));
-    this.seasonal.fill(NaN, this.seasonalAt, this.seasonalAt + seasonLength);
+    ({ data: this.seasonal, at: this.seasonalAt } = arena.float64(seasonLength, NaN));
   }
 
   update(k: number, y: number): void {

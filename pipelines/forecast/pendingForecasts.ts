@@ -55,8 +55,7 @@ export class PendingForecasts {
     arena: TypedArena,
   ) {
     this.capacity = Math.ceil(horizon / stride);
-    ({ data: this.slotOfPlace, at: this.placesAt } = arena.int32(this.capacity));
-    this.slotOfPlace.fill(-1, this.placesAt, this.placesAt + this.capacity);
+    ({ data: this.slotOfPlace, at: this.placesAt } = arena.int32(this.capacity, -1));
     this.firstK = NO_FLOAT64;
     this.frozen = NO_FLOAT64;
     this.bands = NO_FLOAT32;

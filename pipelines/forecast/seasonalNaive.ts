@@ -20,8 +20,7 @@ export class SeasonalNaive implements Forecaster {
     private readonly seasonLength: number,
     arena: TypedArena,
   ) {
-    ({ data: this.byPhase, at: this.phaseAt } = arena.float64(seasonLength));
-    this.byPhase.fill(NaN, this.phaseAt, this.phaseAt + seasonLength);
+    ({ data: this.byPhase, at: this.phaseAt } = arena.float64(seasonLength, NaN));
   }
 
   update(k: number, y: number): void {

@@ -31,19 +31,20 @@ export class TypedArena {
 
   constructor(private readonly chunkBytes = 1 << 20) {}
 
-  float64(length: number): Slice<Float64Array> {
+  /** `length` numbers, each `initial` (a fresh buffer is zeros). */
+  float64(length: number, initial = 0): Slice<Float64Array> {
     const [chunk, at] = this.carve(length * 8);
-    return { data: chunk.float64, at: at / 8 };
+    return filled(chunk.float64, at / 8, length, initial);
   }
 
-  float32(length: number): Slice<Float32Array> {
+  float32(length: number, initial = 0): Slice<Float32Array> {
     const [chunk, at] = this.carve(length * 4);
-    return { data: chunk.float32, at: at / 4 };
+    return filled(chunk.float32, at / 4, length, initial);
   }
 
-  int32(length: number): Slice<Int32Array> {
+  int32(length: number, initial = 0): Slice<Int32Array> {
     const [chunk, at] = this.carve(length * 4);
-    return { data: chunk.int32, at: at / 4 };
+    return filled(chunk.int32, at / 4, length, initial);
   }
 
   /** Room for `bytes`, as a chunk and a byte offset into it; every offset is a multiple of 8. */
@@ -62,4 +63,14 @@ export class TypedArena {
     this.offset += size;
     return [this.chunk, at];
   }
+}
+
+function filled<A extends Float64Array | Float32Array | Int32Array>(
+  data: A,
+  at: number,
+  length: number,
+  initial: number,
+): Slice<A> {
+  if (initial !== 0) data.fill(initial, at, at + length);
+  return { data, at };
 }

@@ -21,6 +21,17 @@ describe('TypedArena', () => {
     expect([...b.data.subarray(b.at, b.at + 2)]).toEqual([2, 2]);
   });
 
+  it('fills a slice with the initial value given, and nothing beside it', () => {
+    const arena = new TypedArena(64);
+    const before = arena.int32(2);
+    const slice = arena.float64(3, NaN);
+    const after = arena.int32(2);
+    expect([...slice.data.subarray(slice.at, slice.at + 3)]).toEqual([NaN, NaN, NaN]);
+    expect([...before.data.subarray(before.at, before.at + 2)]).toEqual([0, 0]);
+    expect([...after.data.subarray(after.at, after.at + 2)]).toEqual([0, 0]);
+    expect(after.data.buffer).toBe(slice.data.buffer);
+  });
+
   it('gives a slice larger than a chunk a buffer of its own', () => {
     const arena = new TypedArena(16);
     const big = arena.float64(100);
