@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { SCENARIOS } from './benchOptions';
 import { BenchResult } from './resultsFile';
+import { AT_THIS_SIZE } from './scenarioOutcome';
 
 const START = '<!-- bench:table:start (written by npm run bench: the newest run of each scenario) -->';
 const END = '<!-- bench:table:end -->';
@@ -59,7 +60,7 @@ function rowOf(result: BenchResult, link: string): string {
       : result.targets
           .map(
             (t) =>
-              `${t.target}: ${t.display} ${t.met === null ? `(not judged ${t.unjudged ?? 'at this size'})` : t.met ? '**met**' : '**not met**'}`,
+              `${t.target}: ${t.display} ${t.met === null ? `(not judged ${t.unjudged ?? AT_THIS_SIZE})` : t.met ? '**met**' : '**not met**'}`,
           )
           .join('<br>');
   const date = result.startedAt.slice(0, 16).replace('T', ' ');

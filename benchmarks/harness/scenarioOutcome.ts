@@ -10,9 +10,12 @@ export interface TargetCheck {
   display: string;
   /** `null` when this run cannot judge it (e.g. memory below 1M/10k). */
   met: boolean | null;
-  /** Why not, when `met` is null and the reason is not the run's size. */
+  /** Why not, when `met` is null; left out, {@link AT_THIS_SIZE}. */
   unjudged?: string;
 }
+
+/** Why most runs are not judged: smaller or shorter than the target is for. */
+export const AT_THIS_SIZE = 'at this size';
 
 /** What a scenario hands back to bench.ts: the record and its row of the results table. */
 export interface ScenarioOutcome {

@@ -1,7 +1,7 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { latestE2eRate } from './latestE2eRate';
-import { formatBytes, formatCount, gatewaysText, ScenarioOutcome } from './scenarioOutcome';
+import { AT_THIS_SIZE, formatBytes, formatCount, gatewaysText, ScenarioOutcome } from './scenarioOutcome';
 import { soakFigures } from './soakFigures';
 import { steadyRateLatency } from './steadyRateLatency';
 
@@ -22,7 +22,7 @@ export function soakUnjudged(run: {
   rate: number;
   sentPerSecond: number;
 }): string | undefined {
-  if (run.rateGiven || !run.measured || run.durationMs < FULL_DURATION_MS) return 'at this size';
+  if (run.rateGiven || !run.measured || run.durationMs < FULL_DURATION_MS) return AT_THIS_SIZE;
   if (run.sentPerSecond < MIN_SENT_SHARE * run.rate)
     return `at ${Math.floor((100 * run.sentPerSecond) / run.rate)} % of the rate asked: the simulator sent ${formatCount(run.sentPerSecond)} of ${formatCount(run.rate)} readings/s`;
   return undefined;
