@@ -4,7 +4,7 @@ import { TypedArena } from './typedArena';
 // What every series holds until it first issues: arrays of its own, even empty, are
 // about 100 bytes of heap each (see typedArena.ts).
 const NO_FLOAT64 = new Float64Array(0);
-const NO_FLOAT32 = new Float32Array(0);
+const NO_UINT16 = new Uint16Array(0);
 
 /**
  * The forecasts of one series (group and parameter) that still have an interval to be
@@ -17,7 +17,8 @@ const NO_FLOAT32 = new Float32Array(0);
  * Why: every method is scored at every lead, and a new forecast is issued every
  * interval for a day ahead, so a day of forecasts is in flight at any time. As points,
  * that is 96 issues × 96 leads × 3 values per method and series, about 660 KB, 26 GB
- * for 10,000 groups of 4 parameters; as frozen numbers it is about 22 KB per series.
+ * for 10,000 groups of 4 parameters; as frozen numbers and 16-bit bands it is about
+ * 12 KB per series.
  *
  * It is exact because what a method reads besides its frozen numbers, its memory of
  * the target interval's time of day, was last written one season before the target
@@ -27,7 +28,7 @@ const NO_FLOAT32 = new Float32Array(0);
  * A ring with one place per issue time within the horizon; an issue overwrites the
  * forecast of the one a horizon earlier, which has nothing left to score. The storage
  * grows as places are first taken, one slot each: a series forecast for an hour holds
- * four slots, not a day's worth (at 10,000 groups the full rings are about 0.9 GB).
+ * four slots, not a day's worth (at 10,000 groups the full rings are about 0.5 GB).
  */
 export class PendingForecasts {
   /** Per slot: the first target interval of the forecast in it (NaN: none). */
@@ -36,7 +37,8 @@ export class PendingForecasts {
   private readonly slotOfPlace: Int32Array;
   private readonly placesAt: number;
   frozen: Float64Array;
-  bands: Float32Array;
+  /** Per slot, the bands of its methods as `ErrorBands.snapshot` writes them (16-bit codes). */
+  bands: Uint16Array;
   private readonly capacity: number;
   private slots = 0;
 
@@ -58,7 +60,7 @@ export class PendingForecasts {
     ({ data: this.slotOfPlace, at: this.placesAt } = arena.int32(this.capacity, -1));
     this.firstK = NO_FLOAT64;
     this.frozen = NO_FLOAT64;
-    this.bands = NO_FLOAT32;
+    this.bands = NO_UINT16;
   }
 
   /**
@@ -106,7 +108,7 @@ export class PendingForecasts {
     const frozen = new Float64Array(slots * this.frozenSize);
     frozen.set(this.frozen);
     this.frozen = frozen;
-    const bands = new Float32Array(slots * this.bandSize);
+    const bands = new Uint16Array(slots * this.bandSize);
     bands.set(this.bands);
     this.bands = bands;
   }

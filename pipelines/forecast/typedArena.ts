@@ -7,8 +7,8 @@ export interface Slice<A> {
 /** One large buffer, seen once as each element type. */
 interface Chunk {
   float64: Float64Array;
-  float32: Float32Array;
   int32: Int32Array;
+  uint16: Uint16Array;
 }
 
 /**
@@ -37,14 +37,14 @@ export class TypedArena {
     return filled(chunk.float64, at / 8, length, initial);
   }
 
-  float32(length: number, initial = 0): Slice<Float32Array> {
-    const [chunk, at] = this.carve(length * 4);
-    return filled(chunk.float32, at / 4, length, initial);
-  }
-
   int32(length: number, initial = 0): Slice<Int32Array> {
     const [chunk, at] = this.carve(length * 4);
     return filled(chunk.int32, at / 4, length, initial);
+  }
+
+  uint16(length: number, initial = 0): Slice<Uint16Array> {
+    const [chunk, at] = this.carve(length * 2);
+    return filled(chunk.uint16, at / 2, length, initial);
   }
 
   /** Room for `bytes`, as a chunk and a byte offset into it; every offset is a multiple of 8. */
@@ -54,8 +54,8 @@ export class TypedArena {
       const buffer = new ArrayBuffer(Math.max(this.chunkBytes, size));
       this.chunk = {
         float64: new Float64Array(buffer),
-        float32: new Float32Array(buffer),
         int32: new Int32Array(buffer),
+        uint16: new Uint16Array(buffer),
       };
       this.offset = 0;
     }
@@ -65,7 +65,7 @@ export class TypedArena {
   }
 }
 
-function filled<A extends Float64Array | Float32Array | Int32Array>(
+function filled<A extends Float64Array | Int32Array | Uint16Array>(
   data: A,
   at: number,
   length: number,

@@ -1,10 +1,11 @@
+import { fromCompact, toCompact } from '../../../pipelines/forecast/compactFloat';
 import { ErrorBands, LeadGrid } from '../../../pipelines/forecast/errorBands';
 import { TypedArena } from '../../../pipelines/forecast/typedArena';
 import { seededRandom } from '../../../benchmarks/simulator/fleet';
 
 /** The band of `bands` at every lead 1..H, as [lower, upper] offsets. */
 function bandByLead(grid: LeadGrid, bands: ErrorBands): [number, number][] {
-  const snapshot = new Float32Array(2 * grid.size);
+  const snapshot = new Uint16Array(2 * grid.size);
   bands.snapshot(snapshot, 0);
   return Array.from({ length: grid.horizon }, (_, i) => [
     grid.interpolate(snapshot, 0, i + 1),
@@ -18,7 +19,7 @@ describe('LeadGrid', () => {
     expect(grid.leads).toEqual([1, 2, 4, 8, 16, 32, 64, 96]);
     expect(grid.representative(64)).toBe(6);
     expect(grid.representative(65)).toBe(-1);
-    const curve = new Float32Array([0, 1, 2, 3, 4, 5, 6, 10]);
+    const curve = Uint16Array.from([0, 1, 2, 3, 4, 5, 6, 10], toCompact);
     expect(grid.interpolate(curve, 0, 1)).toBe(0);
     expect(grid.interpolate(curve, 0, 3)).toBe(1.5);
     expect(grid.interpolate(curve, 0, 48)).toBe(5.5);
@@ -48,7 +49,16 @@ describe('ErrorBands', () => {
     // Left: 7, 8, 9; quantiles 7.2 and 8.8, both above 0, so the band is [0, 8.8].
     const [lower, upper] = bandByLead(grid, bands)[0]!;
     expect(lower).toBe(0);
-    expect(upper).toBeCloseTo(8.8, 5);
+    // Kept in 16 bits: within 2^-10 of 8.8.
+    expect(Math.abs(upper - 8.8)).toBeLessThanOrEqual(8.8 * 2 ** -10);
+  });
+
+  it('leaves out an error that is not a number, instead of counting it as none', () => {
+    const grid = new LeadGrid(1);
+    const bands = new ErrorBands(grid, 3, new TypedArena());
+    for (const error of [10, NaN, 20, NaN, 30]) bands.record(1, error);
+    // 10, 20, 30: quantiles 12 and 28, the band [0, 28]; with NaN as 0 it would be [0, 26].
+    expect(bandByLead(grid, bands)[0]).toEqual([0, 28]);
   });
 
   it('always holds P50 (lower <= 0 <= upper), and is zero-width without errors', () => {
@@ -81,7 +91,7 @@ describe('ErrorBands', () => {
     expect(band[95]![1] - band[95]![0]).toBeGreaterThan(5 * (band[0]![1] - band[0]![0]));
   });
 
-  it('gives the type-7 quantiles of exactly the last `window` errors, ties and all, as sorting them would', () => {
+  it('gives the type-7 quantiles of exactly the last `window` errors as kept, ties and all, as sorting them would', () => {
     const grid = new LeadGrid(8);
     const window = 37;
     const bands = new ErrorBands(grid, window, new TypedArena());
@@ -96,13 +106,14 @@ describe('ErrorBands', () => {
     };
     for (let i = 0; i < 300; i++) {
       const lead = grid.leads[Math.floor(random() * grid.size)]!;
-      // Whole numbers, so ties are common; Math.fround is what a Float32 ring keeps.
-      const error = Math.fround(Math.round((random() - 0.3) * 20) * 1.1);
+      // Whole numbers, so ties are common.
+      const error = Math.round((random() - 0.3) * 20) * 1.1;
       bands.record(lead, error);
       const errors = kept.get(lead)!;
-      errors.push(error);
+      // What the ring keeps of it.
+      errors.push(fromCompact(toCompact(error)));
       if (errors.length > window) errors.shift();
-      const snapshot = new Float32Array(2 * grid.size);
+      const snapshot = new Uint16Array(2 * grid.size);
       bands.snapshot(snapshot, 0);
       let lower = 0;
       let upper = 0;
@@ -112,8 +123,8 @@ describe('ErrorBands', () => {
           lower = Math.min(lower, typeSeven(values, 0.1));
           upper = Math.max(upper, typeSeven(values, 0.9));
         }
-        expect(snapshot[j]).toBe(Math.fround(lower));
-        expect(snapshot[grid.size + j]).toBe(Math.fround(upper));
+        expect(snapshot[j]).toBe(toCompact(lower));
+        expect(snapshot[grid.size + j]).toBe(toCompact(upper));
       });
     }
   });

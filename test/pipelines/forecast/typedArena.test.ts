@@ -3,11 +3,11 @@ import { TypedArena } from '../../../pipelines/forecast/typedArena';
 describe('TypedArena', () => {
   it('carves zeroed, disjoint slices, aligned for 64-bit reads, as shared views of one buffer', () => {
     const arena = new TypedArena(64);
-    const a = arena.float32(3);
+    const a = arena.int32(3);
     const b = arena.float64(2);
     expect(a.data.buffer).toBe(b.data.buffer);
     // Every slice of a buffer shares its view: nothing is allocated per slice.
-    expect(arena.float32(1).data).toBe(a.data);
+    expect(arena.int32(1).data).toBe(a.data);
     const c = arena.int32(9);
     // Byte offsets 0 and 16: a float64 slice starts on an 8-byte boundary.
     expect([a.at * 4, b.at * 8]).toEqual([0, 16]);
@@ -30,6 +30,9 @@ describe('TypedArena', () => {
     expect([...before.data.subarray(before.at, before.at + 2)]).toEqual([0, 0]);
     expect([...after.data.subarray(after.at, after.at + 2)]).toEqual([0, 0]);
     expect(after.data.buffer).toBe(slice.data.buffer);
+    const codes = arena.uint16(3, 7);
+    expect([...codes.data.subarray(codes.at, codes.at + 3)]).toEqual([7, 7, 7]);
+    expect(codes.data.buffer).toBe(slice.data.buffer);
   });
 
   it('gives a slice larger than a chunk a buffer of its own', () => {
