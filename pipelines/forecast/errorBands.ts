@@ -83,8 +83,8 @@ const UPPER_QUANTILE = 0.9;
  *
  * Quantiles are linear between order statistics (type 7, the default of R and numpy).
  * Errors, and the band's offsets, are kept in 16 bits ({@link toCompact}, within 0.1 %
- * of the value): a quarter of a 64-bit float's memory, and the band of a few hundred
- * errors is not known to 0.1 % anyway.
+ * of the value): half the memory of 32-bit floats, and the band of a few hundred errors
+ * is not known to 0.1 % anyway.
  *
  * Memory: only the ring of errors is kept, and the two order statistics each quantile
  * needs are selected from a copy when a band is taken (once per issue), not kept
