@@ -2,7 +2,8 @@ import { MergeStage } from './aggregate/mergeStage';
 import { GroupStatus } from './aggregate/groupStatus';
 import { PartialAggregate } from './aggregate/partialAggregate';
 import { PartialStage } from './aggregate/partialStage';
-import { MembershipState } from './membership/membershipState';
+import { groupNumbering } from './aggregate/stageMembers';
+import { MembershipSnapshot, MembershipState } from './membership/membershipState';
 import { TelemetryReading } from './telemetryReading';
 import { windowEndOf } from './window/tumblingWindow';
 import { Watermarks } from './window/watermarks';
@@ -69,6 +70,11 @@ export class StatusEngine {
   private lastEmittedEnd = -Infinity;
   /** Windows ending at or before this are closed for good; closing scans every device, so only when it moves. */
   private closedThrough = -Infinity;
+  /** The stages have kept only the base readings of windows up to here (see {@link workAhead}). */
+  private compactedThrough = -Infinity;
+  /** The next window to emit, worked out before its close (see {@link workAhead}). */
+  private ahead:
+    { end: number; snapshot: MembershipSnapshot; byGroup: (PartialAggregate | undefined)[] } | undefined;
   private maxTs = -Infinity;
   /** After a restore: windows up to here were emitted before the restart. */
   private resumedThrough = -Infinity;
@@ -132,6 +138,7 @@ export class StatusEngine {
    * change it again.
    */
   restore(state: RestoredState, now: number): void {
+    this.forgetAhead();
     for (const { partition, readings } of state.partitions) {
       const stage = this.stageOf(partition);
       for (const reading of readings) {
@@ -151,6 +158,7 @@ export class StatusEngine {
    * instance stop holding it at once.
    */
   assign(partitions: readonly number[], now: number): void {
+    this.forgetAhead();
     this.watermarks.assignExactly(partitions, now);
   }
 
@@ -177,6 +185,8 @@ export class StatusEngine {
   private stageOf(partition: number): PartialStage {
     let stage = this.stages.get(partition);
     if (!stage) {
+      // Its readings since the window was worked out ahead were not watched.
+      this.forgetAhead();
       stage = new PartialStage(partition, (ts) => this.windowEndOf(ts), this.semantics.stalenessMs);
       this.stages.set(partition, stage);
     }
@@ -186,19 +196,17 @@ export class StatusEngine {
   private advance(watermark: number): StatusOutput[] {
     const out: StatusOutput[] = [];
     const { windowMs, latenessMs } = this.semantics;
-    let end = Math.max(this.firstEnd, this.lastEmittedEnd + windowMs);
+    let end = this.nextEnd();
     for (; end <= watermark; end += windowMs) {
       if (!this.merge.hasStartedGroups) end = this.nextWindowThatCanStartAGroup(end);
       if (end > watermark) break;
+      this.compact();
       const snapshot = this.membership.snapshotAt(end);
       if (latenessMs === 0) {
         // No reading can change the window once emitted, so no partition's partial is
         // needed again: every stage adds into one partial per group.
-        const merged: PartialAggregate[] = [];
-        const byGroup: (PartialAggregate | undefined)[] = [];
-        for (const stage of this.stages.values())
-          stage.addInto(end, snapshot, MERGED, watermark, byGroup, merged);
-        for (const partial of merged) this.merge.accept(partial);
+        for (const partial of this.mergedPartials(end, snapshot, watermark))
+          if (partial) this.merge.accept(partial);
       } else {
         for (const stage of this.stages.values()) {
           const partitionWatermark = this.watermarks.partitionWatermark(stage.partition);
@@ -208,13 +216,98 @@ export class StatusEngine {
       for (const status of this.merge.emit(end, snapshot)) out.push({ kind: 'status', status });
       this.lastEmittedEnd = end;
     }
-    const closed = Math.floor((watermark - latenessMs) / windowMs) * windowMs;
-    if (closed > this.closedThrough) {
-      this.closedThrough = closed;
-      for (const stage of this.stages.values()) stage.close(closed);
-      this.merge.close(closed);
-    }
+    this.closedThrough = Math.max(
+      this.closedThrough,
+      Math.floor((watermark - latenessMs) / windowMs) * windowMs,
+    );
+    this.workAhead(watermark);
     return out;
+  }
+
+  private nextEnd(): number {
+    return Math.max(this.firstEnd, this.lastEmittedEnd + this.semantics.windowMs);
+  }
+
+  /**
+   * Work taken off the reading that closes a window, where a status's latency is
+   * counted, and done at quieter points of event time, `A` = min(B, W) / 2 from a window
+   * end (0 when B is):
+   * - `A` after a close, the stages keep only the base readings of the windows closed
+   *   (compacting their rows: not at once, nor so late that the next window's rows
+   *   pile up on them);
+   * - `A` before the next window's end, with L = 0 and groups running, its merged
+   *   partials are worked out ({@link mergedPartials} then redoes only the groups a
+   *   reading has changed since: by then the out-of-orderness bound has let most of
+   *   the window's readings in).
+   */
+  private workAhead(watermark: number): void {
+    const { outOfOrdernessMs, windowMs, latenessMs } = this.semantics;
+    const aheadMs = Math.min(outOfOrdernessMs, windowMs) / 2;
+    if (watermark >= this.closedThrough + aheadMs) this.compact();
+    const next = this.nextEnd();
+    if (
+      aheadMs === 0 ||
+      latenessMs !== 0 ||
+      !this.merge.hasStartedGroups ||
+      !Number.isFinite(next) ||
+      watermark < next - aheadMs ||
+      this.ahead?.end === next
+    )
+      return;
+    const snapshot = this.membership.snapshotAt(next);
+    const byGroup: (PartialAggregate | undefined)[] = [];
+    for (const stage of this.stages.values()) {
+      stage.addInto(next, snapshot, MERGED, watermark, byGroup);
+      stage.watchAhead(next);
+    }
+    this.ahead = { end: next, snapshot, byGroup };
+  }
+
+  /** Stages and merge keep nothing of the windows closed for good beyond what later windows need. */
+  private compact(): void {
+    if (this.compactedThrough >= this.closedThrough) return;
+    this.compactedThrough = this.closedThrough;
+    for (const stage of this.stages.values()) stage.close(this.closedThrough);
+    this.merge.close(this.closedThrough);
+  }
+
+  /**
+   * Every stage's partials for the window ending at `end` merged, one per group by its
+   * number in `snapshot`: those worked out ahead, with the groups of every device that
+   * has had a reading for the window since done again; all of them when nothing was
+   * worked out for this window and snapshot, or when a quarter of the groups changed.
+   */
+  private mergedPartials(
+    end: number,
+    snapshot: MembershipSnapshot,
+    watermark: number,
+  ): (PartialAggregate | undefined)[] {
+    const ahead = this.ahead;
+    const changed = new Uint8Array(groupNumbering(snapshot).groupIds.length);
+    let changes = 0;
+    if (ahead?.end === end && ahead.snapshot === snapshot) {
+      for (const stage of this.stages.values()) changes += stage.flagChangedGroups(snapshot, changed);
+    }
+    this.forgetAhead();
+    if (ahead?.end !== end || ahead.snapshot !== snapshot || changes * 4 > changed.length) {
+      const byGroup: (PartialAggregate | undefined)[] = [];
+      for (const stage of this.stages.values()) stage.addInto(end, snapshot, MERGED, watermark, byGroup);
+      return byGroup;
+    }
+    const { byGroup } = ahead;
+    for (let group = 0; group < changed.length; group++) {
+      if (changed[group] === 0) continue;
+      byGroup[group] = undefined;
+      for (const stage of this.stages.values())
+        stage.addGroupInto(group, end, snapshot, MERGED, watermark, byGroup);
+    }
+    return byGroup;
+  }
+
+  private forgetAhead(): void {
+    if (!this.ahead) return;
+    this.ahead = undefined;
+    for (const stage of this.stages.values()) stage.stopWatching();
   }
 
   /**

@@ -65,6 +65,14 @@ export class PartialStage {
    */
   private lastOf = new Int32Array(1024);
   private reportingOf = new Uint8Array(1024);
+  /**
+   * While a window is worked out ahead of its close ({@link watchAhead}): its end, and
+   * the slots (listed once, flagged by slot) that have had a reading since in a window
+   * ending at or before it.
+   */
+  private aheadEnd = -Infinity;
+  private changedSlots: number[] = [];
+  private changedFlag = new Uint8Array(1024);
 
   constructor(
     readonly partition: number,
@@ -83,6 +91,10 @@ export class PartialStage {
   add(reading: TelemetryReading): void {
     const slot = this.slotOf.get(reading.deviceId) ?? this.newSlot(reading.deviceId);
     const end = this.windowEndOf(reading.ts);
+    if (end <= this.aheadEnd && this.changedFlag[slot] === 0) {
+      this.changedFlag[slot] = 1;
+      this.changedSlots.push(slot);
+    }
     for (let row = this.head[slot]!; row >= 0; row = this.rowNext[row]!) {
       if (this.rowEnd[row] !== end) continue;
       if (reading.ts >= this.rows.ts(row)) this.rows.set(row, reading);
@@ -117,24 +129,76 @@ export class PartialStage {
     partition: number,
     watermark: number,
     byGroup: (PartialAggregate | undefined)[],
-    created: PartialAggregate[],
+    created?: PartialAggregate[],
   ): void {
     const members = this.membersIn(snapshot);
     this.findLast(windowEnd);
-    const { start, slot, ratedEnergy } = members;
-    const { groupIds } = members.numbering;
-    for (let group = 0; group < groupIds.length; group++) {
-      const from = start[group]!;
-      const to = start[group + 1]!;
-      if (from === to || !this.anyLast(slot, from, to)) continue;
-      let partial = byGroup[group];
-      if (partial === undefined) {
-        partial = emptyPartial(partition, watermark, groupIds[group]!, windowEnd);
-        byGroup[group] = partial;
-        created.push(partial);
-      }
-      this.addMembers(partial, slot, ratedEnergy, from, to);
+    for (let group = 0; group < members.numbering.groupIds.length; group++)
+      this.addGroup(members, group, windowEnd, partition, watermark, byGroup, created);
+  }
+
+  /** {@link addInto} for the group numbered `group` alone. */
+  addGroupInto(
+    group: number,
+    windowEnd: number,
+    snapshot: MembershipSnapshot,
+    partition: number,
+    watermark: number,
+    byGroup: (PartialAggregate | undefined)[],
+  ): void {
+    const members = this.membersIn(snapshot);
+    for (let i = members.start[group]!; i < members.start[group + 1]!; i++)
+      this.lastAt(members.slot[i]!, windowEnd);
+    this.addGroup(members, group, windowEnd, partition, watermark, byGroup);
+  }
+
+  /**
+   * From now on, notes which devices get a reading in a window ending at or before
+   * `windowEnd`, until {@link stopWatching}. A partial computed now for that window
+   * stays right for every group that none of them is a member of: the readings of later
+   * windows do not change it, and closing earlier windows only moves readings.
+   */
+  watchAhead(windowEnd: number): void {
+    this.stopWatching();
+    this.aheadEnd = windowEnd;
+  }
+
+  stopWatching(): void {
+    for (const slot of this.changedSlots) this.changedFlag[slot] = 0;
+    this.changedSlots = [];
+    this.aheadEnd = -Infinity;
+  }
+
+  /**
+   * Flags in `changed` (by group number in `snapshot`) the groups of the devices noted
+   * since {@link watchAhead}; returns how many it flagged that were not flagged yet.
+   */
+  flagChangedGroups(snapshot: MembershipSnapshot, changed: Uint8Array): number {
+    const members = this.membersIn(snapshot);
+    let flagged = 0;
+    for (const slot of this.changedSlots) flagged += members.flagGroupsOf(slot, changed);
+    return flagged;
+  }
+
+  private addGroup(
+    members: StageMembers,
+    group: number,
+    windowEnd: number,
+    partition: number,
+    watermark: number,
+    byGroup: (PartialAggregate | undefined)[],
+    created?: PartialAggregate[],
+  ): void {
+    const from = members.start[group]!;
+    const to = members.start[group + 1]!;
+    if (from === to || !this.anyLast(members.slot, from, to)) return;
+    let partial = byGroup[group];
+    if (partial === undefined) {
+      partial = emptyPartial(partition, watermark, members.numbering.groupIds[group]!, windowEnd);
+      byGroup[group] = partial;
+      created?.push(partial);
     }
+    this.addMembers(partial, members.slot, members.ratedEnergy, from, to);
   }
 
   /** The partial of one group, recomputed from its members (after a reading within the allowed lateness). */
@@ -340,6 +404,9 @@ export class PartialStage {
       this.head = head;
       this.lastOf = new Int32Array(capacity);
       this.reportingOf = new Uint8Array(capacity);
+      const changedFlag = new Uint8Array(capacity);
+      changedFlag.set(this.changedFlag);
+      this.changedFlag = changedFlag;
     }
     this.head[slot] = -1;
     this.base.clear(slot);

@@ -70,6 +70,18 @@ export class StageMembers {
     this.byGroup();
   }
 
+  /** Sets `flags[g]` for each group `g` of slot `slot` (covered); returns how many were not set yet. */
+  flagGroupsOf(slot: number, flags: Uint8Array): number {
+    let flagged = 0;
+    for (let i = this.byDevice[slot]!; i < this.byDevice[slot + 1]!; i++) {
+      const group = this.groupOf[i]!;
+      if (flags[group] === 1) continue;
+      flags[group] = 1;
+      flagged++;
+    }
+    return flagged;
+  }
+
   /** The by-group arrays from the by-device ones: a counting sort, slots in order. */
   private byGroup(): void {
     const entries = this.byDevice[this.slots]!;

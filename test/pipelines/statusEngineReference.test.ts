@@ -104,13 +104,48 @@ function referenceStatus(
   };
 }
 
+/** How a random fleet is drawn. */
+interface FleetShape {
+  /** Groups at first, and those (re)defined from 6 W. */
+  groups: [number, number];
+  /** The chance that a device is a member of a group. */
+  memberShare: number;
+  /** Readings each half second: 0 up to this, less one. */
+  perHalfSecond: number;
+  /** Readings arrive up to this much after their ts... */
+  jitterMs: number;
+  /** ...and this share of them a window later still. */
+  lateShare: number;
+}
+
+const MIXED: FleetShape = {
+  groups: [5, 6],
+  memberShare: 0.2,
+  perHalfSecond: 3,
+  jitterMs: 10_000,
+  lateShare: 0.03,
+};
+/**
+ * Many small groups, many readings: the engine works each window out before its close
+ * (B / 2 before), and the readings that arrive after that, still in time, change a few
+ * groups only.
+ */
+const SMALL_GROUPS: FleetShape = {
+  groups: [40, 44],
+  memberShare: 0.04,
+  perHalfSecond: 12,
+  jitterMs: 4000,
+  lateShare: 0,
+};
+
 describe('StatusEngine against a straight reading of SEMANTICS.md §4', () => {
   it.each([
-    ['no allowed lateness', 0],
-    ['an allowed lateness of one window', W],
+    ['no allowed lateness', 0, MIXED],
+    ['an allowed lateness of one window', W, MIXED],
+    ['no allowed lateness, many small groups, jitter within B', 0, SMALL_GROUPS],
   ])(
     'agrees on every status of random fleets over several partitions, with late readings, gaps and membership changes (%s)',
-    (_name, latenessMs) => {
+    (_name, latenessMs, shape) => {
       for (let seed = 1; seed <= 6; seed++) {
         const random = seededRandom(100 + seed);
         const devices = 40 + Math.floor(random() * 80);
@@ -122,7 +157,7 @@ describe('StatusEngine against a straight reading of SEMANTICS.md §4', () => {
               effectiveFrom,
               deleted: false,
               members: Array.from({ length: devices }, (_, d) => d)
-                .filter(() => random() < 0.2)
+                .filter(() => random() < shape.memberShare)
                 .map((d) => ({
                   deviceId: `d${d}`,
                   ...(random() < 0.8 ? { ratedEnergy: 1000 * (1 + Math.floor(random() * 9)) } : {}),
@@ -130,8 +165,8 @@ describe('StatusEngine against a straight reading of SEMANTICS.md §4', () => {
             });
           }
         };
-        fleet(5, 0);
-        fleet(6, 6 * W + 1);
+        fleet(shape.groups[0], 0);
+        fleet(shape.groups[1], 6 * W + 1);
         membership.apply({ groupId: 'g1', effectiveFrom: 9 * W, deleted: true, members: [] });
         const engine = new StatusEngine(
           { ...defaultSemantics(W), latenessMs, stalenessMs: S, outOfOrdernessMs: 3000 },
@@ -155,10 +190,10 @@ describe('StatusEngine against a straight reading of SEMANTICS.md §4', () => {
         for (let t = 0; t < 14 * W; t += 500) {
           if (t >= 7 * W && t < 10 * W) continue;
           now = t;
-          const count = Math.floor(random() * 3);
+          const count = Math.floor(random() * shape.perHalfSecond);
           for (let i = 0; i < count; i++) {
-            const late = random() < 0.03 ? W : 0;
-            const ts = Math.max(0, t - Math.floor(random() * 10_000) - late);
+            const late = random() < shape.lateShare ? W : 0;
+            const ts = Math.max(0, t - Math.floor(random() * shape.jitterMs) - late);
             const maybe = (x: number) => (random() < 0.25 ? null : x);
             const r = reading(`d${Math.floor(random() * devices)}`, ts, {
               activePower: Math.round(random() * 10_000 - 5000) / 10,

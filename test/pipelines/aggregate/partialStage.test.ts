@@ -2,6 +2,7 @@ import { seededRandom } from '../../../benchmarks/simulator/fleet';
 import { addExact, roundExact } from '../../../pipelines/aggregate/exactSum';
 import { PartialAggregate } from '../../../pipelines/aggregate/partialAggregate';
 import { PartialStage } from '../../../pipelines/aggregate/partialStage';
+import { groupNumbering } from '../../../pipelines/aggregate/stageMembers';
 import { GroupVersion } from '../../../pipelines/membership/groupVersion';
 import { MembershipState } from '../../../pipelines/membership/membershipState';
 import { MembershipSnapshot } from '../../../pipelines/membership/membershipState';
@@ -210,5 +211,61 @@ describe('PartialStage', () => {
     const [carried] = stage.partials(11 * W, membership.snapshotAt(11 * W), 0);
     expect(roundExact(carried!.activePower)).toBe(10 * W - 1000);
     expect(carried).toMatchObject({ reporting: 0, fresh: 1 });
+  });
+
+  it('worked out ahead of a close, flags exactly the groups a later reading changes, and redoes one group alone', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const random = seededRandom(500 + seed);
+      const devices = 20 + Math.floor(random() * 60);
+      const membership = new MembershipState();
+      for (const version of randomFleet(random, devices, 2 + Math.floor(random() * 8))) {
+        // Small groups, so that a reading changes some of them and not others.
+        membership.apply({ ...version, members: version.members.filter(() => random() < 0.3) });
+      }
+      const end = 3 * W;
+      const snapshot = membership.snapshotAt(end);
+      const { groupIds } = groupNumbering(snapshot);
+      const stage = new PartialStage(0, (ts) => windowEndOf(ts, W), STALENESS);
+      const given: TelemetryReading[] = [];
+      const give = (r: TelemetryReading) => {
+        stage.add(r);
+        given.push(r);
+      };
+      for (let i = 0; i < 2 * devices; i++) give(randomReading(random, devices, Math.floor(random() * end)));
+      stage.close(W);
+      const ahead: (PartialAggregate | undefined)[] = [];
+      stage.addInto(end, snapshot, -1, 0, ahead);
+      stage.watchAhead(end);
+      // After it: a few readings for the window (or one before it), more for the next.
+      const changedDevices = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const r = randomReading(random, devices, end - 1 - Math.floor(random() * 2 * W));
+        give(r);
+        changedDevices.add(r.deviceId);
+      }
+      for (let i = 0; i < devices; i++) give(randomReading(random, devices, end + Math.floor(random() * W)));
+      const changed = new Uint8Array(groupIds.length);
+      const flagged = stage.flagChangedGroups(snapshot, changed);
+      const expectedChanged = groupIds.map((groupId) =>
+        snapshot.groups.get(groupId)!.members.some((m) => changedDevices.has(m.deviceId)) ? 1 : 0,
+      );
+      expect([...changed]).toEqual(expectedChanged);
+      expect(flagged).toBe(expectedChanged.filter((c) => c === 1).length);
+      const expected = reference(given, end, snapshot);
+      groupIds.forEach((groupId, group) => {
+        let partial = ahead[group];
+        if (changed[group] === 1) {
+          const redone: (PartialAggregate | undefined)[] = [];
+          stage.addGroupInto(group, end, snapshot, -1, 0, redone);
+          expect(redone.filter((p) => p !== undefined).length).toBeLessThanOrEqual(1);
+          partial = redone[group];
+        }
+        expect(partial && figures(partial)).toEqual(expected.get(groupId));
+      });
+      // No longer watched: nothing is flagged.
+      stage.stopWatching();
+      give(randomReading(random, devices, end - 1));
+      expect(stage.flagChangedGroups(snapshot, new Uint8Array(groupIds.length))).toBe(0);
+    }
   });
 });
