@@ -75,6 +75,8 @@ export class StatusEngine {
   /** The next window to emit, worked out before its close (see {@link workAhead}). */
   private ahead:
     { end: number; snapshot: MembershipSnapshot; byGroup: (PartialAggregate | undefined)[] } | undefined;
+  /** `A` of {@link workAhead}. */
+  private readonly aheadMs: number;
   private maxTs = -Infinity;
   /** After a restore: windows up to here were emitted before the restart. */
   private resumedThrough = -Infinity;
@@ -85,6 +87,7 @@ export class StatusEngine {
   ) {
     this.watermarks = new Watermarks(semantics.outOfOrdernessMs, semantics.idleTimeoutMs);
     this.merge = new MergeStage(semantics.windowMs);
+    this.aheadMs = Math.min(semantics.outOfOrdernessMs, semantics.windowMs) / 2;
   }
 
   get watermark(): number {
@@ -241,13 +244,12 @@ export class StatusEngine {
    *   the window's readings in).
    */
   private workAhead(watermark: number): void {
-    const { outOfOrdernessMs, windowMs, latenessMs } = this.semantics;
-    const aheadMs = Math.min(outOfOrdernessMs, windowMs) / 2;
+    const { aheadMs } = this;
     if (watermark >= this.closedThrough + aheadMs) this.compact();
     const next = this.nextEnd();
     if (
       aheadMs === 0 ||
-      latenessMs !== 0 ||
+      this.semantics.latenessMs !== 0 ||
       !this.merge.hasStartedGroups ||
       !Number.isFinite(next) ||
       watermark < next - aheadMs ||
@@ -255,11 +257,8 @@ export class StatusEngine {
     )
       return;
     const snapshot = this.membership.snapshotAt(next);
-    const byGroup: (PartialAggregate | undefined)[] = [];
-    for (const stage of this.stages.values()) {
-      stage.addInto(next, snapshot, MERGED, watermark, byGroup);
-      stage.watchAhead(next);
-    }
+    const byGroup = this.allMergedPartials(next, snapshot, watermark);
+    for (const stage of this.stages.values()) stage.watchAhead(next);
     this.ahead = { end: next, snapshot, byGroup };
   }
 
@@ -282,18 +281,13 @@ export class StatusEngine {
     snapshot: MembershipSnapshot,
     watermark: number,
   ): (PartialAggregate | undefined)[] {
-    const ahead = this.ahead;
+    const ahead = this.ahead?.end === end && this.ahead.snapshot === snapshot ? this.ahead : undefined;
     const changed = new Uint8Array(groupNumbering(snapshot).groupIds.length);
     let changes = 0;
-    if (ahead?.end === end && ahead.snapshot === snapshot) {
+    if (ahead)
       for (const stage of this.stages.values()) changes += stage.flagChangedGroups(snapshot, changed);
-    }
     this.forgetAhead();
-    if (ahead?.end !== end || ahead.snapshot !== snapshot || changes * 4 > changed.length) {
-      const byGroup: (PartialAggregate | undefined)[] = [];
-      for (const stage of this.stages.values()) stage.addInto(end, snapshot, MERGED, watermark, byGroup);
-      return byGroup;
-    }
+    if (!ahead || changes * 4 > changed.length) return this.allMergedPartials(end, snapshot, watermark);
     const { byGroup } = ahead;
     for (let group = 0; group < changed.length; group++) {
       if (changed[group] === 0) continue;
@@ -301,6 +295,17 @@ export class StatusEngine {
       for (const stage of this.stages.values())
         stage.addGroupInto(group, end, snapshot, MERGED, watermark, byGroup);
     }
+    return byGroup;
+  }
+
+  /** Every stage's partials for the window ending at `end`, added group by group into one per group. */
+  private allMergedPartials(
+    end: number,
+    snapshot: MembershipSnapshot,
+    watermark: number,
+  ): (PartialAggregate | undefined)[] {
+    const byGroup: (PartialAggregate | undefined)[] = [];
+    for (const stage of this.stages.values()) stage.addInto(end, snapshot, MERGED, watermark, byGroup);
     return byGroup;
   }
 
