@@ -219,10 +219,11 @@ export class StatusEngine {
       for (const status of this.merge.emit(end, snapshot)) out.push({ kind: 'status', status });
       this.lastEmittedEnd = end;
     }
-    this.closedThrough = Math.max(
-      this.closedThrough,
-      Math.floor((watermark - latenessMs) / windowMs) * windowMs,
-    );
+    const closed = Math.floor((watermark - latenessMs) / windowMs) * windowMs;
+    if (closed > this.closedThrough) {
+      this.closedThrough = closed;
+      for (const stage of this.stages.values()) stage.markClosed(closed);
+    }
     this.workAhead(watermark);
     return out;
   }

@@ -64,6 +64,14 @@ export interface LiveOptions {
  */
 const FORECAST_GROUPS_AT_ONCE = 500;
 
+/**
+ * Raw telemetry rows (about 90 bytes each) that may wait for the next telemetry insert
+ * while reading goes on. The insert waits out DERSTREAM_TELEMETRY_INSERT_EVERY; if the
+ * reading waited for it as well, a record would sit in the broker for up to that long,
+ * and the one that closes a window with it. A second of 100 k readings/s, 9 MB.
+ */
+const TELEMETRY_ROWS_WAITING = 100_000;
+
 /** How often the partitions' log ends are compared with what has been read (backlogs). */
 const BACKLOG_CHECK_MS = 5000;
 
@@ -283,30 +291,36 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const judgedLate = new Set<string>();
   const held = new Set<number>();
   let telemetryInsertedAt = 0;
-  const telemetryWriter = new WriteBehind<TelemetryToCommit>(async (take) => {
-    const wait = telemetryInsertedAt + config.telemetryInsertEveryMs - Date.now();
-    if (wait > 0) await pause(wait, options.signal);
-    const items = take();
-    const rows = items.flatMap((item) => item.rows);
-    if (rows.some((part) => part.count > 0))
-      await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
-    publisher.resume();
-    telemetryInsertedAt = Date.now();
-    const { offsets, emittedThrough, counts: written } = items.at(-1)!;
-    // The commit carries how far statuses are out: a restart resumes from there (restore below).
-    await publisher.commit(
-      consumer,
-      topics.telemetry.name,
-      offsets
-        .filter(([partition]) => held.has(partition))
-        .map(([partition, offset]) => ({
-          partition,
-          offset,
-          metadata: JSON.stringify({ emittedThrough }),
-        })),
-    );
-    options.onProgress?.(written);
-  });
+  const telemetryWriter = new WriteBehind<TelemetryToCommit>(
+    async (take) => {
+      const wait = telemetryInsertedAt + config.telemetryInsertEveryMs - Date.now();
+      if (wait > 0) await pause(wait, options.signal);
+      const items = take();
+      const rows = items.flatMap((item) => item.rows);
+      if (rows.some((part) => part.count > 0))
+        await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
+      publisher.resume();
+      telemetryInsertedAt = Date.now();
+      const { offsets, emittedThrough, counts: written } = items.at(-1)!;
+      // The commit carries how far statuses are out: a restart resumes from there (restore below).
+      await publisher.commit(
+        consumer,
+        topics.telemetry.name,
+        offsets
+          .filter(([partition]) => held.has(partition))
+          .map(([partition, offset]) => ({
+            partition,
+            offset,
+            metadata: JSON.stringify({ emittedThrough }),
+          })),
+      );
+      options.onProgress?.(written);
+    },
+    {
+      capacity: TELEMETRY_ROWS_WAITING,
+      weigh: (item) => item.rows.reduce((sum, part) => sum + part.count, 0),
+    },
+  );
   const writer = new WriteBehind<LiveOutputs>(async (take) => {
     // In a turn: every record these offsets pass has its outputs in what is taken.
     const { outputs, offsets, emittedThrough, watermark } = await loop.serial(async () => ({

@@ -73,6 +73,8 @@ export class PartialStage {
   private aheadEnd = -Infinity;
   private changedSlots: number[] = [];
   private changedFlag = new Uint8Array(1024);
+  /** Windows ending at or before this are closed for good, their rows not yet compacted ({@link markClosed}). */
+  private closable = -Infinity;
 
   constructor(
     readonly partition: number,
@@ -227,6 +229,16 @@ export class PartialStage {
     let next = Infinity;
     for (const end of this.openRows.keys()) if (end >= windowEnd && end < next) next = end;
     return next;
+  }
+
+  /**
+   * Windows ending at or before `windowEnd` are closed for good, to be compacted
+   * ({@link close}) later, at a quieter point, but at the latest when the stage would
+   * otherwise grow: a window's rows are a row per device, and while the watermark waits
+   * past a close the next windows' rows keep coming.
+   */
+  markClosed(windowEnd: number): void {
+    this.closable = Math.max(this.closable, windowEnd);
   }
 
   /** Windows ending at or before `windowEnd` are closed for good: keep only their latest reading. */
@@ -420,6 +432,11 @@ export class PartialStage {
       const row = this.freeRow;
       this.freeRow = this.rowNext[row]!;
       return row;
+    }
+    if (this.rowsUsed === this.rowEnd.length) {
+      // The row asked for is in a window still open, so not among those this frees.
+      this.close(this.closable);
+      if (this.freeRow >= 0) return this.newRow();
     }
     if (this.rowsUsed === this.rowEnd.length) {
       const capacity = 2 * this.rowsUsed;

@@ -186,9 +186,9 @@ function endDeviceGroup(status: GroupStatus): string {
     el('mRID', status.groupId) +
     parameters +
     '<status>' +
-    el('dateTime', end) +
-    el('remark', statusRemark(status)) +
-    el('value', statusValue(status)) +
+    plainEl('dateTime', end) +
+    plainEl('remark', statusRemark(status)) +
+    plainEl('value', statusValue(status)) +
     '</status>' +
     '</EndDeviceGroup>'
   );
@@ -205,14 +205,14 @@ interface CurvePoint {
 function monitorable(parameter: string, unit: string, point: CurvePoint): string {
   return (
     '<DERMonitorableParameter>' +
-    el('DERParameter', parameter) +
-    el('yMultiplier', 'none') +
-    el('yUnit', unit) +
+    plainEl('DERParameter', parameter) +
+    plainEl('yMultiplier', 'none') +
+    plainEl('yUnit', unit) +
     '<DERCurveData>' +
     optionalNumber('maxYValue', point.max) +
     optionalNumber('minYValue', point.min) +
     optionalNumber('nominalYValue', point.nominal) +
-    el('timeStamp', point.timeStamp) +
+    plainEl('timeStamp', point.timeStamp) +
     '</DERCurveData>' +
     '</DERMonitorableParameter>'
   );
@@ -228,11 +228,20 @@ function placeholderProfile(profileNamespace: string, timeStamp: string): string
 }
 
 function optionalNumber(name: string, value: number | null): string {
-  return value === null ? '' : el(name, xsdDecimal(value));
+  return value === null ? '' : plainEl(name, xsdDecimal(value));
 }
 
 export function el(name: string, text: string): string {
   return `<${name}>${escapeXml(text)}</${name}>`;
+}
+
+/**
+ * An element whose text needs no escaping: a fixed word, or numbers and times as
+ * {@link xsdDecimal} and {@link isoUtc} write them. A group's status has some twenty of
+ * these; escaping each was about a sixth of the time a message took to build.
+ */
+function plainEl(name: string, text: string): string {
+  return `<${name}>${text}</${name}>`;
 }
 
 /**

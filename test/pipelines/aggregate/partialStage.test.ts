@@ -213,6 +213,27 @@ describe('PartialStage', () => {
     expect(carried).toMatchObject({ reporting: 0, fresh: 1 });
   });
 
+  it('compacts windows marked closed when it runs out of rows, not before', () => {
+    const stage = new PartialStage(0, (ts) => windowEndOf(ts, W), STALENESS);
+    const membership = new MembershipState();
+    membership.apply({ groupId: 'g', effectiveFrom: 0, deleted: false, members: [{ deviceId: 'd' }] });
+    // One row per window: the stage starts with room for 1,024.
+    for (let window = 1; window <= 600; window++)
+      stage.add(reading('d', window * W - 1, { activePower: window }));
+    stage.markClosed(500 * W);
+    for (let window = 601; window <= 1024; window++)
+      stage.add(reading('d', window * W - 1, { activePower: window }));
+    expect(stage.nextReadingWindowEnd(0)).toBe(W);
+    stage.add(reading('d', 1025 * W - 1, { activePower: 1025 }));
+    expect(stage.nextReadingWindowEnd(0)).toBe(501 * W);
+    const [partial] = stage.partials(501 * W, membership.snapshotAt(501 * W), 0);
+    expect(roundExact(partial!.activePower)).toBe(501);
+    stage.close(1024 * W);
+    const [carried] = stage.partials(1024 * W, membership.snapshotAt(1024 * W), 0);
+    expect(carried).toMatchObject({ reporting: 0, fresh: 1 });
+    expect(roundExact(carried!.activePower)).toBe(1024);
+  });
+
   it('worked out ahead of a close, flags exactly the groups a later reading changes, and redoes one group alone', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const random = seededRandom(500 + seed);

@@ -1,7 +1,7 @@
-import { WriteBehind } from '../../../pipelines/io/writeBehind';
+import { WriteBehind, WriteBehindCapacity } from '../../../pipelines/io/writeBehind';
 
 /** A write the test finishes by hand, recording what it took. */
-function manualWrites() {
+function manualWrites(limit?: WriteBehindCapacity<string>) {
   const taken: string[][] = [];
   const finish: ((error?: Error) => void)[] = [];
   const writer = new WriteBehind<string>(
@@ -10,6 +10,7 @@ function manualWrites() {
         taken.push(take());
         finish.push((error) => (error ? reject(error) : resolve()));
       }),
+    limit,
   );
   return { writer, taken, finish };
 }
@@ -78,5 +79,29 @@ describe('WriteBehind', () => {
     finish[1]!();
     await drained;
     expect(taken).toEqual([['a'], ['b']]);
+  });
+
+  it('gives room at once while what waits weighs no more than its capacity, then only when the write before is done', async () => {
+    const { writer, taken, finish } = manualWrites({ capacity: 5, weigh: (item) => item.length });
+    writer.add('a');
+    await new Promise((r) => setImmediate(r));
+    const bc = writer.add('bc');
+    const def = writer.add('def');
+    expect(await settled(bc.room)).toBe('done');
+    expect(await settled(def.room)).toBe('done');
+    const g = writer.add('g');
+    expect(await settled(g.room)).toBe('pending');
+    expect(g.written).toBe(bc.written);
+
+    finish[0]!();
+    expect(await settled(g.room)).toBe('done');
+    expect(taken).toEqual([['a'], ['bc', 'def', 'g']]);
+    expect(await settled(writer.add('hijkl').room)).toBe('done');
+    expect(await settled(writer.add('m').room)).toBe('pending');
+    finish[1]!();
+    await new Promise((r) => setImmediate(r));
+    finish[2]!();
+    await writer.drain();
+    expect(taken).toEqual([['a'], ['bc', 'def', 'g'], ['hijkl', 'm']]);
   });
 });
