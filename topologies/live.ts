@@ -233,34 +233,41 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const publish = async ({ statuses, rejected, late, rows }: LiveOutputs, watermark: number) => {
     const now = Date.now();
     const { issued, errors } = forecastStep(statuses, watermark);
+    // ClickHouse and Kafka at once: the commit needs both, neither needs the other. The
+    // statuses' JSON and their rows are on their way while their IEC events are built
+    // (tens of ms for a thousand groups).
+    const statusesSent = publisher.send([
+      { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
+    ]);
+    const written = (async () => {
+      if (statuses.length > 0)
+        await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
+      for (const batch of issued) {
+        for (const slice of batch.slices(FORECAST_GROUPS_AT_ONCE)) {
+          const messages = forecastEvents(slice, { ...forecastOptions, timestamp: () => now });
+          await Promise.all([
+            publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(slice)),
+            publisher.send([{ topic: topics.dmsForecasts.name, messages: messages.map(iecForecastRecord) }]),
+          ]);
+        }
+      }
+      if (errors.length > 0)
+        await publisher.retry('writing forecast errors to ClickHouse', () =>
+          sink.writeForecastErrors(errors),
+        );
+    })();
+    // Should either fail while the events are built (or their build throw), that is not
+    // an unhandled rejection: Promise.all below, or the throw, reports it.
+    for (const started of [statusesSent, written]) started.catch(() => undefined);
     const events = statusEvents(statuses, {
       ...config.iec,
       ...config.iec.namespaces.statuses,
       timestamp: () => now,
     });
-    // ClickHouse and Kafka at once: the commit needs both, neither needs the other.
     await Promise.all([
-      (async () => {
-        if (statuses.length > 0)
-          await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
-        for (const batch of issued) {
-          for (const slice of batch.slices(FORECAST_GROUPS_AT_ONCE)) {
-            const messages = forecastEvents(slice, { ...forecastOptions, timestamp: () => now });
-            await Promise.all([
-              publisher.retry('writing forecasts to ClickHouse', () => sink.writeForecasts(slice)),
-              publisher.send([
-                { topic: topics.dmsForecasts.name, messages: messages.map(iecForecastRecord) },
-              ]),
-            ]);
-          }
-        }
-        if (errors.length > 0)
-          await publisher.retry('writing forecast errors to ClickHouse', () =>
-            sink.writeForecastErrors(errors),
-          );
-      })(),
+      statusesSent,
+      written,
       publisher.send([
-        { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
         { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
         { topic: topics.deadLetter.name, messages: rejected },
         { topic: topics.late.name, messages: late },

@@ -38,6 +38,11 @@ export interface LatencyFigures {
   statuses: number;
   /** Broker append time of each status on the status topic minus (window end + B), ms. */
   beyondWatermarkMs: Distribution;
+  /**
+   * The same for the IEC events on the DMS's topic (`ChangedDERGroupStatuses`), per
+   * status they carry: built after the statuses' JSON is sent, so they may trail it.
+   */
+  iecBeyondWatermarkMs: Distribution;
   /** The same without subtracting B: window end to status on Kafka, ms. */
   windowCloseToPublishMs: Distribution;
   /**
@@ -66,10 +71,12 @@ export interface LatencyFigures {
   pipeline: LiveCounts | null;
 }
 
+const IEC_STATUS_TIME = /<status><dateTime>([^<]+)<\/dateTime>/g;
+
 /**
  * The simulator sends at a steady rate in real time (paced: each reading when its
  * arrival time comes; in a child process, pacedSimulatorProcess.ts) into the live
- * pipeline, running here, for a fixed time. The status topic is
+ * pipeline, running here, for a fixed time. The status topic and the IEC one are
  * created with broker time stamps (LogAppendTime) before the pipeline starts, so a
  * status's time stamp is when it was written to Kafka; its delay beyond the watermark
  * is that minus (window end + B): B is the wait the semantics impose, the rest is the
@@ -94,11 +101,11 @@ export async function steadyRateLatency(
     .createTopics({
       waitForLeaders: true,
       topics: [
-        {
-          topic: config.topics.statuses.name,
-          numPartitions: config.topics.statuses.partitions,
+        ...[config.topics.statuses, config.topics.dmsStatuses].map((topic) => ({
+          topic: topic.name,
+          numPartitions: topic.partitions,
           configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
-        },
+        })),
       ],
     })
     .catch((error: { type?: string }) => {
@@ -117,13 +124,24 @@ export async function steadyRateLatency(
   const gateways = batched ? gatewayBatching(spec.rate, spec.batch!) : undefined;
 
   const seen: { windowEnd: number; appendedAt: number }[] = [];
+  const seenIec: { windowEnd: number; appendedAt: number }[] = [];
   const watcher = bench.kafka.consumer({ groupId: `${config.consumerGroup}.latency` });
   await watcher.connect();
-  await watcher.subscribe({ topic: config.topics.statuses.name, fromBeginning: true });
+  await watcher.subscribe({
+    topics: [config.topics.statuses.name, config.topics.dmsStatuses.name],
+    fromBeginning: true,
+  });
   await watcher.run({
-    eachMessage: async ({ message }) => {
-      const status = JSON.parse(message.value!.toString()) as { windowEnd: number };
-      seen.push({ windowEnd: status.windowEnd, appendedAt: Number(message.timestamp) });
+    eachMessage: async ({ topic, message }) => {
+      const appendedAt = Number(message.timestamp);
+      if (topic === config.topics.statuses.name) {
+        const status = JSON.parse(message.value!.toString()) as { windowEnd: number };
+        seen.push({ windowEnd: status.windowEnd, appendedAt });
+        return;
+      }
+      // Each EndDeviceGroup's status/dateTime is its window's end (derGroupStatuses.ts).
+      for (const [, dateTime] of message.value!.toString().matchAll(IEC_STATUS_TIME))
+        seenIec.push({ windowEnd: Date.parse(dateTime!), appendedAt });
     },
   });
 
@@ -207,7 +225,8 @@ export async function steadyRateLatency(
     const firstEnd = Math.ceil(start / windowMs) * windowMs + windowMs;
     const lastEnd = Math.floor((end - outOfOrdernessMs - 1000) / windowMs) * windowMs;
     const deadline = Date.now() + windowMs + 60_000;
-    while (seen.filter((s) => s.windowEnd === lastEnd).length < spec.groups && Date.now() < deadline)
+    const outFor = (list: typeof seen) => list.filter((s) => s.windowEnd === lastEnd).length;
+    while ((outFor(seen) < spec.groups || outFor(seenIec) < spec.groups) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 200));
 
     const samples = await sampler?.stop();
@@ -216,6 +235,9 @@ export async function steadyRateLatency(
     for (let end = firstEnd; end <= lastEnd; end += windowMs) perWindow.set(end, 0);
     for (const s of measured) perWindow.set(s.windowEnd, perWindow.get(s.windowEnd)! + 1);
     const beyond = measured.map((s) => s.appendedAt - s.windowEnd - outOfOrdernessMs);
+    const iecBeyond = seenIec
+      .filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd)
+      .map((s) => s.appendedAt - s.windowEnd - outOfOrdernessMs);
     const byWindow = new Map<number, number>();
     for (const s of measured)
       byWindow.set(
@@ -231,6 +253,7 @@ export async function steadyRateLatency(
       windows: byWindow.size,
       statuses: measured.length,
       beyondWatermarkMs: distribution(beyond),
+      iecBeyondWatermarkMs: distribution(iecBeyond),
       windowCloseToPublishMs: distribution(measured.map((s) => s.appendedAt - s.windowEnd)),
       closingReadingDueMs: distribution(
         [...byWindow.keys()].map((windowEnd) => closingAt.get(windowEnd)! - windowEnd - outOfOrdernessMs),

@@ -299,14 +299,23 @@ export function xsdDecimal(n: number): string {
   return (negative ? '-' : '') + plain;
 }
 
+/** The times written last, as {@link isoUtc} wrote them: a window's statuses share a few. */
+const recentIso = new Map<number, string>();
+const RECENT_ISO_MAX = 16;
+
 /** Epoch milliseconds as xs:dateTime in UTC (`2024-05-01T12:00:00.000Z`). */
 export function isoUtc(ms: number, what: string): string {
+  const recent = recentIso.get(ms);
+  if (recent !== undefined) return recent;
   const date = new Date(ms);
   const year = date.getUTCFullYear();
   if (!Number.isFinite(ms) || Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
     throw new UntranslatableError(`${what} is not a time between years 1 and 9999: ${ms}`);
   }
-  return date.toISOString();
+  const iso = date.toISOString();
+  if (recentIso.size === RECENT_ISO_MAX) recentIso.clear();
+  recentIso.set(ms, iso);
+  return iso;
 }
 
 // Characters XML 1.0 cannot carry at all, even escaped: C0 controls other than TAB, LF,

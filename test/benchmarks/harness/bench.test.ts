@@ -172,6 +172,7 @@ describe('npm run bench at a tiny size', () => {
       statuses: number;
       sent: number;
       beyondWatermarkMs: { count: number; p50: number; p99: number };
+      iecBeyondWatermarkMs: { count: number; p50: number; p99: number };
       windowCloseToPublishMs: { p50: number };
       closingReadingDueMs: { count: number; p50: number };
       afterClosingReadingMs: { count: number; p50: number; p99: number };
@@ -183,6 +184,9 @@ describe('npm run bench at a tiny size', () => {
     expect(f.beyondWatermarkMs.count).toBe(f.statuses);
     expect(Number.isFinite(f.beyondWatermarkMs.p99)).toBe(true);
     expect(f.beyondWatermarkMs.p50).toBeLessThanOrEqual(f.beyondWatermarkMs.p99);
+    // Every status also went out as an IEC event, on the DMS's topic.
+    expect(f.iecBeyondWatermarkMs.count).toBe(f.statuses);
+    expect(Number.isFinite(f.iecBeyondWatermarkMs.p99)).toBe(true);
     expect(f.windowCloseToPublishMs.p50).toBeGreaterThan(f.beyondWatermarkMs.p50);
     // The delay beyond B splits into waiting for the closing reading and the pipeline after it.
     expect(f.closingReadingDueMs.count).toBe(f.windows);
