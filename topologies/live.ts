@@ -259,6 +259,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     // Should either fail while the events are built (or their build throw), that is not
     // an unhandled rejection: Promise.all below, or the throw, reports it.
     for (const started of [statusesSent, written]) started.catch(() => undefined);
+    // kafkajs writes the request after a few awaits of its own: let it, before the build.
+    if (statuses.length > 0) await new Promise((resolve) => setImmediate(resolve));
     const events = statusEvents(statuses, {
       ...config.iec,
       ...config.iec.namespaces.statuses,
