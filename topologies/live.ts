@@ -232,13 +232,18 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   /** `watermark` is the engine's when these outputs were taken. */
   const publish = async ({ statuses, rejected, late, rows }: LiveOutputs, watermark: number) => {
     const now = Date.now();
-    const { issued, errors } = forecastStep(statuses, watermark);
     // ClickHouse and Kafka at once: the commit needs both, neither needs the other. The
-    // statuses' JSON and their rows are on their way while their IEC events are built
-    // (tens of ms for a thousand groups).
+    // statuses' JSON goes first, and is on its way while the rest is done (their rows,
+    // forecasts, their IEC events: tens of ms for a thousand groups). kafkajs writes a
+    // request after a few awaits of its own: the yield lets it.
     const statusesSent = publisher.send([
       { topic: topics.statuses.name, messages: statuses.map(statusRecord) },
     ]);
+    // Each write started here is marked handled: should it fail before Promise.all below
+    // awaits it (or the events' build throw), that is no unhandled rejection.
+    statusesSent.catch(() => undefined);
+    if (statuses.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    const { issued, errors } = forecastStep(statuses, watermark);
     const written = (async () => {
       if (statuses.length > 0)
         await publisher.retry('writing statuses to ClickHouse', () => sink.writeStatuses(statuses, now));
@@ -256,11 +261,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           sink.writeForecastErrors(errors),
         );
     })();
-    // Should either fail while the events are built (or their build throw), that is not
-    // an unhandled rejection: Promise.all below, or the throw, reports it.
-    for (const started of [statusesSent, written]) started.catch(() => undefined);
-    // kafkajs writes the request after a few awaits of its own: let it, before the build.
-    if (statuses.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    written.catch(() => undefined);
     const events = statusEvents(statuses, {
       ...config.iec,
       ...config.iec.namespaces.statuses,
