@@ -73,16 +73,6 @@ export interface LatencyFigures {
 
 const IEC_STATUS_TIME = /<status><dateTime>([^<]+)<\/dateTime>/g;
 
-/** Each IEC event's statuses: each EndDeviceGroup's status/dateTime is its window's end (derGroupStatuses.ts). */
-function iecStatuses(events: readonly { value: Buffer; appendedAt: number }[]) {
-  return events.flatMap(({ value, appendedAt }) =>
-    [...value.toString().matchAll(IEC_STATUS_TIME)].map(([, dateTime]) => ({
-      windowEnd: Date.parse(dateTime!),
-      appendedAt,
-    })),
-  );
-}
-
 /**
  * The simulator sends at a steady rate in real time (paced: each reading when its
  * arrival time comes; in a child process, pacedSimulatorProcess.ts) into the live
@@ -134,9 +124,16 @@ export async function steadyRateLatency(
   const gateways = batched ? gatewayBatching(spec.rate, spec.batch!) : undefined;
 
   const seen: { windowEnd: number; appendedAt: number }[] = [];
-  // Read after the run: parsing a thousand XML events as they come would be done on the
-  // pipeline's thread (it runs here) just as it publishes the next ones.
+  // Read once the simulator is done: parsing a thousand XML events as they come would be
+  // done on the pipeline's thread (it runs here) just as it publishes the next ones.
   const iecEvents: { value: Buffer; appendedAt: number }[] = [];
+  const seenIec: { windowEnd: number; appendedAt: number }[] = [];
+  /** The statuses of the IEC events not read yet: each EndDeviceGroup's status/dateTime is its window's end (derGroupStatuses.ts). */
+  const readIecEvents = () => {
+    for (const { value, appendedAt } of iecEvents.splice(0))
+      for (const [, dateTime] of value.toString().matchAll(IEC_STATUS_TIME))
+        seenIec.push({ windowEnd: Date.parse(dateTime!), appendedAt });
+  };
   const watcher = bench.kafka.consumer({ groupId: `${config.consumerGroup}.latency` });
   await watcher.connect();
   await watcher.subscribe({
@@ -235,13 +232,13 @@ export async function steadyRateLatency(
     const firstEnd = Math.ceil(start / windowMs) * windowMs + windowMs;
     const lastEnd = Math.floor((end - outOfOrdernessMs - 1000) / windowMs) * windowMs;
     const deadline = Date.now() + windowMs + 60_000;
-    while (
-      (seen.filter((s) => s.windowEnd === lastEnd).length < spec.groups ||
-        iecStatuses(iecEvents.filter((e) => e.appendedAt >= lastEnd)).filter((s) => s.windowEnd === lastEnd)
-          .length < spec.groups) &&
-      Date.now() < deadline
-    )
+    const outFor = (list: readonly { windowEnd: number }[]) =>
+      list.filter((s) => s.windowEnd === lastEnd).length;
+    while (Date.now() < deadline) {
+      readIecEvents();
+      if (outFor(seen) >= spec.groups && outFor(seenIec) >= spec.groups) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
+    }
 
     const samples = await sampler?.stop();
     const measured = seen.filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd);
@@ -249,7 +246,8 @@ export async function steadyRateLatency(
     for (let end = firstEnd; end <= lastEnd; end += windowMs) perWindow.set(end, 0);
     for (const s of measured) perWindow.set(s.windowEnd, perWindow.get(s.windowEnd)! + 1);
     const beyond = measured.map((s) => s.appendedAt - s.windowEnd - outOfOrdernessMs);
-    const iecBeyond = iecStatuses(iecEvents)
+    readIecEvents();
+    const iecBeyond = seenIec
       .filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd)
       .map((s) => s.appendedAt - s.windowEnd - outOfOrdernessMs);
     const byWindow = new Map<number, number>();

@@ -437,8 +437,6 @@ export class PartialStage {
       // The row asked for is in a window still open, so not among those this frees.
       this.close(this.closable);
       if (this.freeRow >= 0) return this.newRow();
-    }
-    if (this.rowsUsed === this.rowEnd.length) {
       const capacity = 2 * this.rowsUsed;
       this.rows.grow(capacity);
       const rowEnd = new Float64Array(capacity);
