@@ -17,6 +17,18 @@ export interface TargetCheck {
 /** Why most runs are not judged: smaller or shorter than the target is for. */
 export const AT_THIS_SIZE = 'at this size';
 
+/** Below this share of the rate asked sent, a paced run did not run at the rate asked. */
+const MIN_SENT_SHARE = 0.95;
+
+/**
+ * Why a paced run (latency, soak) says nothing of a target at the rate it asked for,
+ * or undefined when the simulator sent at least 95 % of that rate.
+ */
+export function sentShortfall(run: { rate: number; sentPerSecond: number }): string | undefined {
+  if (run.sentPerSecond >= MIN_SENT_SHARE * run.rate) return undefined;
+  return `at ${Math.floor((100 * run.sentPerSecond) / run.rate)} % of the rate asked: the simulator sent ${formatCount(run.sentPerSecond)} of ${formatCount(run.rate)} readings/s`;
+}
+
 /** What a scenario hands back to bench.ts: the record and its row of the results table. */
 export interface ScenarioOutcome {
   parameters: Record<string, unknown>;

@@ -1,14 +1,19 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { latestE2eRate } from './latestE2eRate';
-import { AT_THIS_SIZE, formatBytes, formatCount, gatewaysText, ScenarioOutcome } from './scenarioOutcome';
+import {
+  AT_THIS_SIZE,
+  formatBytes,
+  formatCount,
+  gatewaysText,
+  ScenarioOutcome,
+  sentShortfall,
+} from './scenarioOutcome';
 import { soakFigures } from './soakFigures';
 import { steadyRateLatency } from './steadyRateLatency';
 
 const FALLBACK_RATE = 10_000;
 const FULL_DURATION_MS = 10 * 60_000;
-/** Below this share of the asked rate sent, a run did not soak at the asked rate. */
-const MIN_SENT_SHARE = 0.95;
 
 /**
  * Why a soak is not judged against issue 8's target, or undefined when it is: it must
@@ -23,9 +28,7 @@ export function soakUnjudged(run: {
   sentPerSecond: number;
 }): string | undefined {
   if (run.rateGiven || !run.measured || run.durationMs < FULL_DURATION_MS) return AT_THIS_SIZE;
-  if (run.sentPerSecond < MIN_SENT_SHARE * run.rate)
-    return `at ${Math.floor((100 * run.sentPerSecond) / run.rate)} % of the rate asked: the simulator sent ${formatCount(run.sentPerSecond)} of ${formatCount(run.rate)} readings/s`;
-  return undefined;
+  return sentShortfall(run);
 }
 
 /**
