@@ -1,5 +1,6 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
+import { incompleteWindows } from './incompleteWindows';
 import { latestE2eRate } from './latestE2eRate';
 import { formatCount, gatewaysText, ScenarioOutcome, sentShortfall, TargetCheck } from './scenarioOutcome';
 import { steadyRateLatency } from './steadyRateLatency';
@@ -8,8 +9,8 @@ const FALLBACK_RATE = 5000;
 
 /**
  * Issue 7's latency target for a run: judged only at the rate the harness derives (half
- * the newest e2e rate), and only if the simulator sent it. A measured window without a
- * status for every group by the end is a miss whatever rate was sent: those statuses
+ * the newest e2e rate), and only if the simulator sent it. A measured window without exactly
+ * one status per group by the end is a miss whatever rate was sent: those statuses
  * are later than any the percentiles count, and a slower rate than asked already failed.
  */
 export function latencyJudgement(run: {
@@ -20,8 +21,8 @@ export function latencyJudgement(run: {
   groups: number;
   statusesPerWindow: readonly [number, number][];
 }): Pick<TargetCheck, 'display' | 'met' | 'unjudged'> {
-  const complete = run.statusesPerWindow.filter(([, statuses]) => statuses >= run.groups).length;
   const windows = run.statusesPerWindow.length;
+  const complete = windows - incompleteWindows(run.statusesPerWindow, run.groups).length;
   const display =
     complete < windows ? `${run.p99} ms (${complete} of ${windows} windows complete)` : `${run.p99} ms`;
   if (!run.atHalf) return { display, met: null };

@@ -1,3 +1,4 @@
+import { incompleteWindows } from './incompleteWindows';
 import { LagSample } from './runSampler';
 
 export interface SoakFigures {
@@ -47,9 +48,7 @@ export function soakFigures(
   const lastHalfMs = lastHalf.length > 1 ? lastHalf.at(-1)!.t - lastHalf[0]!.t : 0;
   const maxLag = lagged.reduce((max, s) => Math.max(max, s.lag), 0);
   const rise = Math.round(lagSlope * lastHalfMs);
-  const incomplete = windows.statusesPerWindow
-    .filter(([, statuses]) => statuses !== windows.groups)
-    .map(([windowEnd, statuses]) => ({ windowEnd, statuses }));
+  const incomplete = incompleteWindows(windows.statusesPerWindow, windows.groups);
   return {
     steadySamples: inSteady.length,
     steadyFromMs: steady.fromMs,
