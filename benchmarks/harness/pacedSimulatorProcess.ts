@@ -1,6 +1,7 @@
 import { Type } from 'avsc';
 import { createFleet, fleetReadings } from '../simulator/fleet';
 import { produceReadings } from '../simulator/fleetProducer';
+import { librdkafkaSender } from '../simulator/librdkafkaSender';
 import { createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { telemetryBatchSchema, telemetrySchema } from '../../pipelines/io/registry/telemetrySchemas';
 import { GatewayBatching } from '../simulator/gatewayBatches';
@@ -38,6 +39,8 @@ export type PacedSimulatorMessage =
       end: number;
       sent: number;
       sentMs: number;
+      /** The Kafka client it sent with: librdkafka, or kafkajs and why. */
+      client: string;
       /** [window end, when the reading that let it close was due] (see WindowClosings). */
       closings: [number, number][];
     };
@@ -52,6 +55,9 @@ async function main(): Promise<void> {
     intervalMs: spec.intervalMs,
   });
   const kafka = createKafka(config.kafka);
+  const native = await librdkafkaSender(config.kafka);
+  const client =
+    'unavailable' in native ? `kafkajs (librdkafka unavailable: ${native.unavailable})` : 'librdkafka';
   const start = Date.now();
   const end = start + spec.durationMs;
   const send = (message: PacedSimulatorMessage) =>
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
       paced: true,
       gateways: spec.gateways,
       signal: stop.signal,
+      ...('unavailable' in native ? {} : { sender: native }),
       // A reading reaches its partition (the record's key's) when its record is sent.
       onRecord: (at, key, readings) => {
         for (const reading of readings) closings.add(key, reading.ts, at);
@@ -84,7 +91,15 @@ async function main(): Promise<void> {
     },
   );
   clearTimeout(guard);
-  await send({ kind: 'done', start, end, sent, sentMs: Date.now() - start, closings: closings.closings() });
+  await send({
+    kind: 'done',
+    start,
+    end,
+    sent,
+    sentMs: Date.now() - start,
+    client,
+    closings: closings.closings(),
+  });
 }
 
 main().then(

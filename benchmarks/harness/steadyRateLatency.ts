@@ -70,6 +70,8 @@ export interface LatencyFigures {
   };
   /** The pipeline's counts after its last batch. */
   pipeline: LiveCounts | null;
+  /** The Kafka client the simulator sent with: librdkafka, or kafkajs and why. */
+  simulatorClient: string;
 }
 
 const IEC_STATUS_TIME = /<status><dateTime>([^<]+)<\/dateTime>/g;
@@ -228,7 +230,7 @@ export async function steadyRateLatency(
       simulator.child.kill();
     }
     if (report.kind !== 'done') throw new Error('the paced simulator ended without its report');
-    const { start, end, sent, sentMs } = report;
+    const { start, end, sent, sentMs, client } = report;
     const closingAt = new Map(report.closings);
     bar.finish(Math.round(sentMs / 1000));
 
@@ -279,6 +281,7 @@ export async function steadyRateLatency(
       perWindowMaxMs: [...byWindow.entries()].sort((a, b) => a[0] - b[0]).map(([, max]) => max),
       statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,
+      simulatorClient: client,
       ...(samples
         ? {
             run: {

@@ -1,8 +1,9 @@
 import { Type } from 'avsc';
-import { Kafka, Message, Producer } from 'kafkajs';
+import { Kafka, Message } from 'kafkajs';
 import { encodeConfluent } from '../../pipelines/io/registry/confluentWire';
 import { TelemetryReading } from '../../pipelines/telemetryReading';
 import { GatewayBatching, gatewayBatches } from './gatewayBatches';
+import { kafkajsSender, RecordSender } from './recordSender';
 
 export interface FleetProducerOptions {
   topic: string;
@@ -23,6 +24,8 @@ export interface FleetProducerOptions {
   onProgress?: (sent: number, messages: number) => void;
   /** Each record as it is queued to be sent: when, its key, the readings it carries. */
   onRecord?: (at: number, key: string, readings: readonly TelemetryReading[]) => void;
+  /** What sends the records (closed at the end); a kafkajs producer of `kafka` when absent. */
+  sender?: RecordSender;
 }
 
 /**
@@ -35,8 +38,7 @@ export async function produceReadings(
   readings: Iterable<[number, TelemetryReading]>,
   options: FleetProducerOptions,
 ): Promise<number> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
-  await producer.connect();
+  const producer = options.sender ?? (await kafkajsSender(kafka));
   const perRecord = options.gateways?.readings ?? 1;
   const batchSize = Math.max(1, Math.floor((options.batchSize ?? 2000) / perRecord));
   const records: Iterable<[number, { key: string; value: unknown; readings: TelemetryReading[] }]> =
@@ -62,7 +64,7 @@ export async function produceReadings(
     const readings = pending;
     batch = [];
     pending = 0;
-    inFlight = producer.send({ topic: options.topic, messages: request, acks: -1 }).then(
+    inFlight = producer.send(options.topic, request).then(
       () => {
         sent += readings;
         messages += request.length;
@@ -101,7 +103,7 @@ export async function produceReadings(
     await settled();
   } finally {
     await settled().catch(() => undefined);
-    await producer.disconnect();
+    await producer.close();
   }
   return sent;
 }

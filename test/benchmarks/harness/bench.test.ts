@@ -176,9 +176,12 @@ describe('npm run bench at a tiny size', () => {
       windowCloseToPublishMs: { p50: number };
       closingReadingDueMs: { count: number; p50: number };
       afterClosingReadingMs: { count: number; p50: number; p99: number };
+      simulatorClient: string;
     };
     expect(parameters).toMatchObject({ rate: 200, rateSource: '--rate', windowMs: 2000 });
     expect(f.sent).toBeGreaterThan(0);
+    // The simulator sends through librdkafka (ops/install.sh builds it), not kafkajs.
+    expect(f.simulatorClient).toBe('librdkafka');
     expect(f.windows).toBeGreaterThanOrEqual(1);
     expect(f.statuses).toBe(f.windows * 4);
     expect(f.beyondWatermarkMs.count).toBe(f.statuses);

@@ -1,0 +1,128 @@
+/**
+ * What producing costs the producer's process, on the local broker: the CPU of every
+ * thread per message sent (kafkajs works on the event loop; a librdkafka client works
+ * on threads of its own, which count too) and the time a window's statuses take to be
+ * acknowledged. A script to run by hand, not a test: timings depend on the machine,
+ * and this one is shared.
+ *
+ *   npx tsx benchmarks/kafka/producerCost.ts [kafkajs|confluent] [messages]
+ *
+ * `confluent` is Confluent's librdkafka client through its KafkaJS-style API, which is
+ * not among derstream's dependencies; it is looked up from `CKJS_MODULE` (a folder where
+ * `@confluentinc/kafka-javascript` is installed and built; see RESULTS.md, "The
+ * produce path"). Both clients send the same messages to the same broker, idempotent,
+ * acks = all:
+ * - telemetry as the simulator sends it: 70-byte values keyed by device, sends of
+ *   2,000 messages, one waiting while the one before is acknowledged;
+ * - a window's statuses as the pipeline sends them: 1,000 values of 391 bytes keyed by
+ *   group with two headers, in one send, from the call to the acknowledgement.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Message } from 'kafkajs';
+import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
+import { loadConfig } from '../../topologies/config';
+
+const client = process.argv[2] ?? 'kafkajs';
+const count = Number(process.argv[3] ?? 1_000_000);
+const SEND = 2000;
+const STATUS_ROUNDS = 40;
+
+interface Sender {
+  send(topic: string, messages: Message[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function sender(brokers: string[]): Promise<Sender> {
+  const config = loadConfig(process.env);
+  if (client === 'kafkajs') {
+    const producer = createKafka(config.kafka).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    return {
+      send: (topic, messages) => producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 }),
+      close: () => producer.disconnect(),
+    };
+  }
+  if (client !== 'confluent') throw new Error(`client: kafkajs or confluent, not ${client}`);
+  const from = process.env.CKJS_MODULE;
+  if (!from) throw new Error('CKJS_MODULE: the folder where @confluentinc/kafka-javascript is installed');
+  const { KafkaJS } = createRequire(path.resolve(from, 'package.json'))('@confluentinc/kafka-javascript');
+  const producer = new KafkaJS.Kafka({ kafkaJS: { brokers, logLevel: 0 } }).producer({
+    kafkaJS: { idempotent: true, acks: -1 },
+    'linger.ms': 5,
+  });
+  await producer.connect();
+  return {
+    send: (topic, messages) => producer.send({ topic, messages }),
+    close: () => producer.disconnect(),
+  };
+}
+
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]!;
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
+  const topic = `bench-producer-cost-${Date.now()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 12 }], waitForLeaders: true });
+  const producer = await sender(config.kafka.brokers);
+  try {
+    const value = Buffer.alloc(70, 7);
+    const telemetry = Array.from({ length: count }, (_, i) => ({
+      key: `device-${String(i % 100_000).padStart(6, '0')}`,
+      value,
+    }));
+    await producer.send(topic, telemetry.slice(0, SEND));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    let waiting: Promise<unknown> | undefined;
+    for (let i = 0; i < count; i += SEND) {
+      const sent = producer.send(topic, telemetry.slice(i, i + SEND));
+      if (waiting) await waiting;
+      waiting = sent;
+    }
+    await waiting;
+    const used = process.cpuUsage(cpu);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `${client}: ${count} telemetry messages: ${Math.round(count / seconds / 1000)} k/s, ` +
+        `CPU ${((used.user + used.system) / count).toFixed(2)} µs a message`,
+    );
+
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let round = 0; round < STATUS_ROUNDS; round++) {
+      const statuses = Array.from({ length: 1000 }, (_, i) => ({
+        key: `group-${i}`,
+        value: Buffer.alloc(391, 1),
+        headers: { 'derstream-window-end': String(round * 60_000), 'derstream-version': '1' },
+      }));
+      const before = process.cpuUsage();
+      const at = performance.now();
+      await producer.send(topic, statuses);
+      const spent = process.cpuUsage(before);
+      if (round >= 5) {
+        walls.push(performance.now() - at);
+        cpus.push((spent.user + spent.system) / 1000);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(
+      `${client}: 1,000 statuses to their acknowledgement: p50 ${quantile(walls, 0.5).toFixed(1)} ms, ` +
+        `p90 ${quantile(walls, 0.9).toFixed(1)} ms; CPU p50 ${quantile(cpus, 0.5).toFixed(1)} ms`,
+    );
+  } finally {
+    await producer.close();
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`producerCost: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,25 @@
+import { Kafka, Message } from 'kafkajs';
+
+/** What the simulator sends its records with (produceReadings). */
+export interface RecordSender {
+  /**
+   * Sends `messages` to `topic`: resolved once they are acknowledged (kafkajs), or once
+   * they are queued in a client that delivers them in the background and reports a
+   * failure at {@link close} (librdkafka).
+   */
+  send(topic: string, messages: Message[]): Promise<void>;
+  /** Waits until everything sent is acknowledged, and disconnects; throws what failed. */
+  close(): Promise<void>;
+}
+
+/** kafkajs, idempotent, acks = all: each send one request, acknowledged when it resolves. */
+export async function kafkajsSender(kafka: Kafka): Promise<RecordSender> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
+  await producer.connect();
+  return {
+    async send(topic, messages) {
+      await producer.send({ topic, messages, acks: -1 });
+    },
+    close: () => producer.disconnect(),
+  };
+}
