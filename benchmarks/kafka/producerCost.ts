@@ -1,36 +1,36 @@
 /**
  * What producing costs the producer's process, on the local broker: the CPU of every
- * thread per message sent (kafkajs works on the event loop; a librdkafka client works
- * on threads of its own, which count too) and the time a window's statuses take to be
- * acknowledged. A script to run by hand, not a test: timings depend on the machine,
- * and this one is shared.
+ * thread per message sent (kafkajs works on the event loop; librdkafka on threads of its
+ * own, which count too) and the time a window's statuses take to be acknowledged. A
+ * script to run by hand, not a test: timings depend on the machine, and this one is
+ * shared.
  *
- *   npx tsx benchmarks/kafka/producerCost.ts [kafkajs|confluent] [messages]
+ *   npx tsx benchmarks/kafka/producerCost.ts [kafkajs|confluent|librdkafka] [messages]
  *
- * `confluent` is Confluent's librdkafka client through its KafkaJS-style API, which is
- * not among derstream's dependencies; it is looked up from `CKJS_MODULE` (a folder where
- * `@confluentinc/kafka-javascript` is installed and built; see RESULTS.md, "The
- * produce path"). Both clients send the same messages to the same broker, idempotent,
- * acks = all:
+ * `confluent` is Confluent's librdkafka client (`@confluentinc/kafka-javascript`, an
+ * optional dependency) through its KafkaJS-style API; `librdkafka` is the same client's
+ * native `produce()` as the simulator sends with (librdkafkaSender.ts), which has no
+ * acknowledgement per send, so only its telemetry figure is measured (up to the flush
+ * that acknowledges everything). All send the same messages to the same broker,
+ * idempotent, acks = all:
  * - telemetry as the simulator sends it: 70-byte values keyed by device, sends of
  *   2,000 messages, one waiting while the one before is acknowledged;
  * - a window's statuses as the pipeline sends them: 1,000 values of 391 bytes keyed by
  *   group with two headers, in one send, from the call to the acknowledgement.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { Message } from 'kafkajs';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { loadConfig } from '../../topologies/config';
+import { librdkafkaSender } from '../simulator/librdkafkaSender';
+import { RecordSender } from '../simulator/recordSender';
 
 const client = process.argv[2] ?? 'kafkajs';
 const count = Number(process.argv[3] ?? 1_000_000);
 const SEND = 2000;
 const STATUS_ROUNDS = 40;
 
-interface Sender {
-  send(topic: string, messages: Message[]): Promise<unknown>;
-  close(): Promise<void>;
+interface Sender extends RecordSender {
+  /** Whether a send resolves on its acknowledgement. */
+  acknowledged: boolean;
 }
 
 async function sender(brokers: string[]): Promise<Sender> {
@@ -39,21 +39,31 @@ async function sender(brokers: string[]): Promise<Sender> {
     const producer = createKafka(config.kafka).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     return {
-      send: (topic, messages) => producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 }),
+      acknowledged: true,
+      async send(topic, messages) {
+        await producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 });
+      },
       close: () => producer.disconnect(),
     };
   }
-  if (client !== 'confluent') throw new Error(`client: kafkajs or confluent, not ${client}`);
-  const from = process.env.CKJS_MODULE;
-  if (!from) throw new Error('CKJS_MODULE: the folder where @confluentinc/kafka-javascript is installed');
-  const { KafkaJS } = createRequire(path.resolve(from, 'package.json'))('@confluentinc/kafka-javascript');
+  if (client === 'librdkafka') {
+    const native = await librdkafkaSender(config.kafka);
+    if ('unavailable' in native) throw new Error(native.unavailable);
+    return { ...native, acknowledged: false };
+  }
+  if (client !== 'confluent') throw new Error(`client: kafkajs, confluent or librdkafka, not ${client}`);
+  const loaded = await import('@confluentinc/kafka-javascript' as string);
+  const { KafkaJS } = loaded.default ?? loaded;
   const producer = new KafkaJS.Kafka({ kafkaJS: { brokers, logLevel: 0 } }).producer({
     kafkaJS: { idempotent: true, acks: -1 },
     'linger.ms': 5,
   });
   await producer.connect();
   return {
-    send: (topic, messages) => producer.send({ topic, messages }),
+    acknowledged: true,
+    async send(topic, messages) {
+      await producer.send({ topic, messages });
+    },
     close: () => producer.disconnect(),
   };
 }
@@ -73,7 +83,6 @@ async function main(): Promise<void> {
       key: `device-${String(i % 100_000).padStart(6, '0')}`,
       value,
     }));
-    await producer.send(topic, telemetry.slice(0, SEND));
     const cpu = process.cpuUsage();
     const started = performance.now();
     let waiting: Promise<unknown> | undefined;
@@ -83,12 +92,14 @@ async function main(): Promise<void> {
       waiting = sent;
     }
     await waiting;
+    if (!producer.acknowledged) await producer.close();
     const used = process.cpuUsage(cpu);
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `${client}: ${count} telemetry messages: ${Math.round(count / seconds / 1000)} k/s, ` +
         `CPU ${((used.user + used.system) / count).toFixed(2)} µs a message`,
     );
+    if (!producer.acknowledged) return;
 
     const walls: number[] = [];
     const cpus: number[] = [];
@@ -113,7 +124,7 @@ async function main(): Promise<void> {
         `p90 ${quantile(walls, 0.9).toFixed(1)} ms; CPU p50 ${quantile(cpus, 0.5).toFixed(1)} ms`,
     );
   } finally {
-    await producer.close();
+    if (producer.acknowledged) await producer.close();
     await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();
   }
