@@ -54,7 +54,11 @@ export interface LatencyFigures {
   closingReadingDueMs: Distribution;
   /** Per status: from its window's closing reading being due to the status on Kafka: the pipeline's (and Kafka's) own part. */
   afterClosingReadingMs: Distribution;
-  /** Between the ends of consecutive pipeline batches (each is written to chDB and Kafka before the next). */
+  /**
+   * Between consecutive reports of the pipeline's progress, which it makes once raw
+   * telemetry is written and committed: the telemetry insert's cycle
+   * (DERSTREAM_TELEMETRY_INSERT_EVERY plus the insert), not how often readings are taken in.
+   */
   batchIntervalMs: Distribution;
   /** Per window: its statuses' worst delay beyond the watermark, ms. */
   perWindowMaxMs: number[];
