@@ -18,9 +18,11 @@
  * - a window's statuses as the pipeline sends them: 1,000 values of 391 bytes keyed by
  *   group with two headers, in one send, from the call to the acknowledgement.
  */
+import { Message } from 'kafkajs';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
+import { KafkaConfig } from '../../pipelines/io/kafka/kafkaConfig';
 import { loadConfig } from '../../topologies/config';
-import { librdkafkaSender } from '../simulator/librdkafkaSender';
+import { importConfluentClient, librdkafkaSender } from '../simulator/librdkafkaSender';
 import { RecordSender } from '../simulator/recordSender';
 
 const client = process.argv[2] ?? 'kafkajs';
@@ -28,15 +30,27 @@ const count = Number(process.argv[3] ?? 1_000_000);
 const SEND = 2000;
 const STATUS_ROUNDS = 40;
 
+/** The part of the client's KafkaJS-style API used here (an optional package: no types from it). */
+interface KafkaJsStyleClient {
+  KafkaJS: {
+    Kafka: new (config: object) => {
+      producer(config: object): {
+        connect(): Promise<void>;
+        send(record: { topic: string; messages: Message[] }): Promise<unknown>;
+        disconnect(): Promise<void>;
+      };
+    };
+  };
+}
+
 interface Sender extends RecordSender {
   /** Whether a send resolves on its acknowledgement. */
   acknowledged: boolean;
 }
 
-async function sender(brokers: string[]): Promise<Sender> {
-  const config = loadConfig(process.env);
+async function sender(config: KafkaConfig): Promise<Sender> {
   if (client === 'kafkajs') {
-    const producer = createKafka(config.kafka).producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = createKafka(config).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     return {
       acknowledged: true,
@@ -47,14 +61,13 @@ async function sender(brokers: string[]): Promise<Sender> {
     };
   }
   if (client === 'librdkafka') {
-    const native = await librdkafkaSender(config.kafka);
+    const native = await librdkafkaSender(config);
     if ('unavailable' in native) throw new Error(native.unavailable);
     return { ...native, acknowledged: false };
   }
   if (client !== 'confluent') throw new Error(`client: kafkajs, confluent or librdkafka, not ${client}`);
-  const loaded = await import('@confluentinc/kafka-javascript' as string);
-  const { KafkaJS } = loaded.default ?? loaded;
-  const producer = new KafkaJS.Kafka({ kafkaJS: { brokers, logLevel: 0 } }).producer({
+  const { KafkaJS } = await importConfluentClient<KafkaJsStyleClient>();
+  const producer = new KafkaJS.Kafka({ kafkaJS: { brokers: config.brokers, logLevel: 0 } }).producer({
     kafkaJS: { idempotent: true, acks: -1 },
     'linger.ms': 5,
   });
@@ -76,7 +89,7 @@ async function main(): Promise<void> {
   const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
   const topic = `bench-producer-cost-${Date.now()}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 12 }], waitForLeaders: true });
-  const producer = await sender(config.kafka.brokers);
+  const producer = await sender(config.kafka);
   try {
     const value = Buffer.alloc(70, 7);
     const telemetry = Array.from({ length: count }, (_, i) => ({

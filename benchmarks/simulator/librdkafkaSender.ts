@@ -14,14 +14,23 @@ interface NativeProducer {
 
 type NativeModule = { Producer: new (settings: Record<string, unknown>) => NativeProducer };
 
+/**
+ * `@confluentinc/kafka-javascript`'s exports, or a rejection when it is not installed.
+ * A CommonJS module: under an ES module loader (tsx) its exports are under `default`.
+ */
+export async function importConfluentClient<T>(): Promise<T> {
+  const loaded = (await import('@confluentinc/kafka-javascript' as string)) as T & { default?: T };
+  return loaded.default ?? loaded;
+}
+
 /** How long close() waits for what was queued to be acknowledged. */
 const FLUSH_TIMEOUT_MS = 60_000;
 
 /**
  * The simulator's records through librdkafka (Confluent's JavaScript client, its native
  * `produce()`), when it is installed (an optional dependency, built by ops/install.sh)
- * and the brokers are plaintext, as the local stack's are; otherwise undefined, with the
- * reason, and the simulator uses kafkajs.
+ * and the brokers are plaintext, as the local stack's are; otherwise `{ unavailable }`,
+ * the reason, and the simulator uses kafkajs.
  *
  * Why: sending costs the simulator about 1.9 µs of CPU a message this way against
  * kafkajs's 9 µs (benchmarks/kafka/producerCost.ts), and the simulator shares the
@@ -37,11 +46,7 @@ export async function librdkafkaSender(config: KafkaConfig): Promise<RecordSende
     return { unavailable: `the brokers are ${config.securityProtocol}, kept to kafkajs here` };
   let native: NativeModule;
   try {
-    // A CommonJS module: under an ES module loader its exports are under `default`.
-    const loaded = (await import('@confluentinc/kafka-javascript' as string)) as NativeModule & {
-      default?: NativeModule;
-    };
-    native = loaded.default ?? loaded;
+    native = await importConfluentClient<NativeModule>();
   } catch (error) {
     return { unavailable: `@confluentinc/kafka-javascript is not installed (${(error as Error).message})` };
   }
