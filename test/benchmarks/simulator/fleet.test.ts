@@ -66,6 +66,34 @@ describe('the fleet simulator', () => {
     expect([...perDevice.values()].every((n) => n === 60)).toBe(true);
   });
 
+  it('makes the next second’s readings a few at a time between the readings it yields', () => {
+    // A paced sender takes each reading at its arrival: a second's worth of readings made
+    // in one step would hold back the readings due while it is made.
+    const fleet = createFleet({ devices: 20_000, groups: 5, seed: 4, intervalMs: 10_000 });
+    let measured = 0;
+    const counting = {
+      ...fleet,
+      devices: fleet.devices.map(
+        (device) =>
+          new Proxy(device, {
+            get: (target, key, receiver) => {
+              if (key === 'phaseMs') measured++;
+              return Reflect.get(target, key, receiver) as unknown;
+            },
+          }),
+      ),
+    };
+    const readings = fleetReadings(counting, { start: NOON, end: NOON + 30_000, seed: 1, jitterMs: 2000 });
+    readings.next();
+    let most = 0;
+    let yielded = 1;
+    for (let before = measured; !readings.next().done; before = measured, yielded++)
+      most = Math.max(most, measured - before);
+    expect(yielded).toBe(20_000 * 3);
+    // 2,000 devices measure in each second; a few readings arrive in the first second.
+    expect(most).toBeLessThanOrEqual(10);
+  });
+
   it('writes NDJSON readings with the asked-for share of bad lines, and the groups file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'derstream-sim-'));
     const out = join(dir, 'readings.ndjson');
