@@ -41,8 +41,8 @@ export type PacedSimulatorMessage =
       sentMs: number;
       /** The Kafka client it sent with: librdkafka, or kafkajs and why. */
       client: string;
-      /** [window end, when the reading that let it close was due] (see WindowClosings). */
-      closings: [number, number][];
+      /** [window end, when the reading that let it close was due, when it was sent] (see WindowClosings). */
+      closings: [number, number, number][];
     };
 
 async function main(): Promise<void> {

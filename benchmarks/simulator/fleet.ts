@@ -299,9 +299,6 @@ export interface EmissionOptions {
   duplicateShare?: number;
 }
 
-/** Arrivals are bucketed this finely, so each bucket is sorted as it falls due, not a second's at once. */
-const ARRIVAL_BUCKET_MS = 10;
-
 /**
  * The fleet's readings in the order they reach derstream: each device measures on its
  * schedule, and a reading arrives after its jitter (or much later, when held back).
@@ -320,12 +317,12 @@ export function* fleetReadings(
   const random = seededRandom(options.seed ?? 2);
   const jitter = options.jitterMs ?? 2000;
   const lateDelay = options.lateDelayMs ?? 5 * 60_000;
-  // Arrivals to come, by bucket; held-back readings wait in the same buckets.
+  // Arrivals to come, by their (whole) millisecond, each in the order made: that is the
+  // arrival order with no sort. Held-back readings wait in the same buckets.
   const pending = new Map<number, [number, TelemetryReading][]>();
   const schedule = (arrival: number, reading: TelemetryReading) => {
-    const bucketOf = Math.floor(arrival / ARRIVAL_BUCKET_MS);
-    let bucket = pending.get(bucketOf);
-    if (!bucket) pending.set(bucketOf, (bucket = []));
+    let bucket = pending.get(arrival);
+    if (!bucket) pending.set(arrival, (bucket = []));
     bucket.push([arrival, reading]);
   };
   // Intervals are whole seconds, so the devices measuring in second s of an interval
@@ -362,19 +359,18 @@ export function* fleetReadings(
   }
   const firstSecond = Math.floor(options.start / 1000);
   const lastSecond = Math.ceil((options.end + lateDelay + jitter) / 1000);
-  const bucketsASecond = 1000 / ARRIVAL_BUCKET_MS;
   for (const _ of measure(firstSecond));
   for (let second = firstSecond; second <= lastSecond; second++) {
     const ahead = measure(second + 1);
     const toMake = measuringIn(second + 1).reduce((sum, devices) => sum + devices.length, 0);
+    const from = second * 1000;
     let due = 0;
-    for (let b = 0; b < bucketsASecond; b++) due += pending.get(second * bucketsASecond + b)?.length ?? 0;
+    for (let ms = from; ms < from + 1000; ms++) due += pending.get(ms)?.length ?? 0;
     const stepsAReading = Math.ceil(toMake / Math.max(1, due));
-    for (let b = 0; b < bucketsASecond; b++) {
-      const bucket = pending.get(second * bucketsASecond + b);
+    for (let ms = from; ms < from + 1000; ms++) {
+      const bucket = pending.get(ms);
       if (!bucket) continue;
-      pending.delete(second * bucketsASecond + b);
-      bucket.sort((x, y) => x[0] - y[0]);
+      pending.delete(ms);
       for (const item of bucket) {
         yield item;
         for (let step = 0; step < stepsAReading && !ahead.next().done; step++);

@@ -175,6 +175,7 @@ describe('npm run bench at a tiny size', () => {
       iecBeyondWatermarkMs: { count: number; p50: number; p99: number };
       windowCloseToPublishMs: { p50: number };
       closingReadingDueMs: { count: number; p50: number };
+      closingReadingSentLateMs: { count: number; min: number };
       afterClosingReadingMs: { count: number; p50: number; p99: number };
       simulatorClient: string;
     };
@@ -195,6 +196,8 @@ describe('npm run bench at a tiny size', () => {
     expect(f.closingReadingDueMs.count).toBe(f.windows);
     expect(f.afterClosingReadingMs.count).toBe(f.statuses);
     expect(f.closingReadingDueMs.p50).toBeGreaterThanOrEqual(0);
+    expect(f.closingReadingSentLateMs.count).toBe(f.windows);
+    expect(f.closingReadingSentLateMs.min).toBeGreaterThanOrEqual(0);
     expect(f.afterClosingReadingMs.p50).toBeGreaterThan(0);
     expect(f.afterClosingReadingMs.p99).toBeLessThanOrEqual(f.beyondWatermarkMs.p99);
   });
