@@ -316,7 +316,8 @@ export function* fleetReadings(
 ): Generator<[number, TelemetryReading]> {
   const random = seededRandom(options.seed ?? 2);
   const jitter = options.jitterMs ?? 2000;
-  const lateDelay = options.lateDelayMs ?? 5 * 60_000;
+  // Whole milliseconds, as every arrival must be: arrivals are bucketed by millisecond.
+  const lateDelay = Math.round(options.lateDelayMs ?? 5 * 60_000);
   // Arrivals to come, by their (whole) millisecond, each in the order made: that is the
   // arrival order with no sort. Held-back readings wait in the same buckets.
   const pending = new Map<number, [number, TelemetryReading][]>();

@@ -66,6 +66,22 @@ describe('the fleet simulator', () => {
     expect([...perDevice.values()].every((n) => n === 60)).toBe(true);
   });
 
+  it('emits every reading held back by a delay that is not a whole number of milliseconds', () => {
+    const fleet = createFleet({ devices: 200, groups: 5, seed: 4, intervalMs: 10_000 });
+    const all = [
+      ...fleetReadings(fleet, {
+        start: NOON,
+        end: NOON + 60_000,
+        seed: 1,
+        lateShare: 0.5,
+        lateDelayMs: 1500.5,
+      }),
+    ];
+    expect(all).toHaveLength(200 * 6);
+    const arrivals = all.map(([arrival]) => arrival);
+    expect(arrivals).toEqual([...arrivals].sort((a, b) => a - b));
+  });
+
   it('makes the next second’s readings a few at a time between the readings it yields', () => {
     // A paced sender takes each reading at its arrival: a second's worth of readings made
     // in one step would hold back the readings due while it is made.
