@@ -25,7 +25,8 @@ export interface BenchOptions {
   seed: number;
   /**
    * latency, soak: readings/s the simulator sends; unset: half (latency) or all (soak,
-   * twice the latency rate) of the e2e rate of the newest single-reading result in `outDir`.
+   * twice the latency rate) of the e2e rate of the newest single-reading result in `outDir`,
+   * else in benchmarks/results (latestE2eRate).
    */
   rate?: number;
   /** latency, soak: how long the simulator runs, ms. */
@@ -69,7 +70,8 @@ options:
   --readings R     readings to pre-produce (throughput 2000000; memory 6 × devices) or telemetry rows (sink 1000000)
   --seed S         simulator seed (7)
   --rate R         latency: readings/s (default: half the e2e rate of the newest single-reading e2e/compare/peer
-                   result, else 5000); soak: twice that (the whole e2e rate, else 10000)
+                   result in the --out folder, else in benchmarks/results, else 5000); soak: twice that (the
+                   whole e2e rate, else 10000)
   --duration D     latency: how long to send (5m); soak (10m)
   --window D       the pipeline's window W (60s)
   --batch N        sink: telemetry rows per insert (10000); consume-ceiling, e2e, compare, latency,

@@ -1,7 +1,7 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { incompleteWindows } from './incompleteWindows';
-import { latestE2eRate } from './latestE2eRate';
+import { FILED_RESULTS_DIR, latestE2eRate } from './latestE2eRate';
 import { formatCount, gatewaysText, ScenarioOutcome, sentShortfall, TargetCheck } from './scenarioOutcome';
 import { steadyRateLatency } from './steadyRateLatency';
 
@@ -41,13 +41,13 @@ export async function latencyScenario(
   options: BenchOptions,
   devicesGiven: boolean,
 ): Promise<ScenarioOutcome> {
-  const measured = latestE2eRate(options.outDir, options.batch);
+  const measured = latestE2eRate([options.outDir, FILED_RESULTS_DIR], options.batch);
   const rate = options.rate ?? (measured ? Math.round(measured.rate / 2) : FALLBACK_RATE);
   const rateSource = options.rate
     ? '--rate'
     : measured
       ? `half the e2e rate of ${measured.file} (${measured.rate}/s)`
-      : `no e2e result in ${options.outDir}: ${FALLBACK_RATE}/s`;
+      : `no e2e result in ${options.outDir} nor ${FILED_RESULTS_DIR}: ${FALLBACK_RATE}/s`;
   const devices = devicesGiven ? options.devices : rate * 10;
   const bench = await openBenchEnvironment('latency', { DERSTREAM_WINDOW: `${options.windowMs}ms` });
   try {

@@ -1,6 +1,6 @@
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
-import { latestE2eRate } from './latestE2eRate';
+import { FILED_RESULTS_DIR, latestE2eRate } from './latestE2eRate';
 import {
   AT_THIS_SIZE,
   formatBytes,
@@ -39,13 +39,13 @@ export function soakUnjudged(run: {
  * starts when the first complete window's statuses are out and ends when sending stops.
  */
 export async function soakScenario(options: BenchOptions, devicesGiven: boolean): Promise<ScenarioOutcome> {
-  const measured = latestE2eRate(options.outDir, options.batch);
+  const measured = latestE2eRate([options.outDir, FILED_RESULTS_DIR], options.batch);
   const rate = options.rate ?? (measured ? measured.rate : FALLBACK_RATE);
   const rateSource = options.rate
     ? '--rate'
     : measured
       ? `2 × the latency rate: the e2e rate of ${measured.file} (${measured.rate}/s)`
-      : `no e2e result in ${options.outDir}: ${FALLBACK_RATE}/s`;
+      : `no e2e result in ${options.outDir} nor ${FILED_RESULTS_DIR}: ${FALLBACK_RATE}/s`;
   const devices = devicesGiven ? options.devices : rate * 10;
   const sampleEveryMs = Math.min(5000, Math.max(250, Math.round(options.durationMs / 40)));
   const bench = await openBenchEnvironment('soak', { DERSTREAM_WINDOW: `${options.windowMs}ms` });
