@@ -340,11 +340,24 @@ export function* fleetReadings(
     if (from >= options.end) return [];
     return [...slots].map(([interval, bySecond]) => bySecond[(from % interval) / 1000]!);
   };
-  /** Makes the readings of the devices measuring in `second`, one device a step. */
-  function* measure(second: number): Generator<void> {
+  /**
+   * Makes the readings of the next `devices` devices measuring in `second`, a call at a
+   * time until all are made. Not a generator resumed per device: that was a fifth of the
+   * simulator's time.
+   */
+  const measuring = (second: number): ((devices: number) => void) => {
     const from = second * 1000;
-    for (const devices of measuringIn(second)) {
-      for (const device of devices) {
+    const lists = measuringIn(second);
+    let list = 0;
+    let index = 0;
+    return (devices) => {
+      for (let made = 0; made < devices; made++) {
+        while (list < lists.length && index === lists[list]!.length) {
+          list++;
+          index = 0;
+        }
+        if (list === lists.length) return;
+        const device = lists[list]![index++]!;
         const ts = from + (device.phaseMs % 1000);
         if (ts >= options.start && ts < options.end && !(random() < (options.dropout ?? 0))) {
           const reading = readingAt(device, ts);
@@ -354,15 +367,14 @@ export function* fleetReadings(
           if (random() < (options.duplicateShare ?? 0))
             schedule(arrival + Math.floor(random() * jitter), reading);
         }
-        yield;
       }
-    }
-  }
+    };
+  };
   const firstSecond = Math.floor(options.start / 1000);
   const lastSecond = Math.ceil((options.end + lateDelay + jitter) / 1000);
-  for (const _ of measure(firstSecond));
+  measuring(firstSecond)(Infinity);
   for (let second = firstSecond; second <= lastSecond; second++) {
-    const ahead = measure(second + 1);
+    const ahead = measuring(second + 1);
     const toMake = measuringIn(second + 1).reduce((sum, devices) => sum + devices.length, 0);
     const from = second * 1000;
     let due = 0;
@@ -374,9 +386,9 @@ export function* fleetReadings(
       pending.delete(ms);
       for (const item of bucket) {
         yield item;
-        for (let step = 0; step < stepsAReading && !ahead.next().done; step++);
+        ahead(stepsAReading);
       }
     }
-    for (const _ of ahead);
+    ahead(Infinity);
   }
 }

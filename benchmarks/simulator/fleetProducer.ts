@@ -1,8 +1,8 @@
 import { Type } from 'avsc';
 import { Kafka, Message } from 'kafkajs';
-import { encodeConfluent } from '../../pipelines/io/registry/confluentWire';
+import { ConfluentEncoder } from '../../pipelines/io/registry/confluentWire';
 import { TelemetryReading } from '../../pipelines/telemetryReading';
-import { GatewayBatching, gatewayBatches } from './gatewayBatches';
+import { GatewayBatch, GatewayBatching, gatewayBatches } from './gatewayBatches';
 import { kafkajsSender, RecordSender } from './recordSender';
 
 export interface FleetProducerOptions {
@@ -22,7 +22,7 @@ export interface FleetProducerOptions {
   signal?: AbortSignal;
   /** After each produce request: readings and records sent so far. */
   onProgress?: (sent: number, messages: number) => void;
-  /** Each record as it is queued to be sent: when, its key, the readings it carries. */
+  /** Each record as it is queued to be sent: when, its key, the readings it carries (read them during the call: the array is reused). */
   onRecord?: (at: number, key: string, readings: readonly TelemetryReading[]) => void;
   /** What sends the records (closed at the end); a kafkajs producer of `kafka` when absent. */
   sender?: RecordSender;
@@ -41,14 +41,13 @@ export async function produceReadings(
   const producer = options.sender ?? (await kafkajsSender(kafka));
   const perRecord = options.gateways?.readings ?? 1;
   const batchSize = Math.max(1, Math.floor((options.batchSize ?? 2000) / perRecord));
-  const records: Iterable<[number, { key: string; value: unknown; readings: TelemetryReading[] }]> =
-    options.gateways
-      ? mapIterable(gatewayBatches(readings, options.gateways), (batch) => ({
-          key: batch.gatewayId,
-          value: batch,
-          readings: batch.readings,
-        }))
-      : mapIterable(readings, (reading) => ({ key: reading.deviceId, value: reading, readings: [reading] }));
+  // A record is a reading or a gateway's batch, taken apart in the loop below: an
+  // object and an array made per reading to wrap it were a tenth of the simulator's time.
+  const records: Iterator<[number, TelemetryReading | GatewayBatch]> = options.gateways
+    ? gatewayBatches(readings, options.gateways)
+    : readings[Symbol.iterator]();
+  const single: TelemetryReading[] = [];
+  const encoder = new ConfluentEncoder(options.schemaId, options.type);
   let batch: Message[] = [];
   let pending = 0;
   let sent = 0;
@@ -83,7 +82,8 @@ export async function produceReadings(
     if (failure !== undefined) throw failure;
   };
   try {
-    for (const [arrival, record] of records) {
+    for (let next = records.next(); !next.done; next = records.next()) {
+      const [arrival, record] = next.value;
       if (failure !== undefined) throw failure;
       if (options.signal?.aborted) break;
       if (options.paced && arrival > Date.now()) {
@@ -91,9 +91,19 @@ export async function produceReadings(
         const wait = arrival - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      options.onRecord?.(arrival, record.key, record.readings);
-      batch.push({ key: record.key, value: encodeConfluent(options.schemaId, options.type, record.value) });
-      pending += record.readings.length;
+      let key: string;
+      let carried: TelemetryReading[];
+      if ('gatewayId' in record) {
+        key = record.gatewayId;
+        carried = record.readings;
+      } else {
+        key = record.deviceId;
+        single[0] = record;
+        carried = single;
+      }
+      options.onRecord?.(arrival, key, carried);
+      batch.push({ key, value: encoder.encode(record) });
+      pending += carried.length;
       if (batch.length >= batchSize) {
         if (inFlight) await inFlight;
         sendFilled();
@@ -106,8 +116,4 @@ export async function produceReadings(
     await producer.close();
   }
   return sent;
-}
-
-function* mapIterable<A, B>(items: Iterable<[number, A]>, map: (item: A) => B): Generator<[number, B]> {
-  for (const [at, item] of items) yield [at, map(item)];
 }
