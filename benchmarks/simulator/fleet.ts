@@ -342,7 +342,7 @@ export function* fleetReadings(
   };
   /**
    * Makes the readings of the next `devices` devices measuring in `second`, a call at a
-   * time until all are made. Not a generator resumed per device: that was a fifth of the
+   * time until all are made. Not a generator resumed per device: that was a seventh of the
    * simulator's time.
    */
   const measuring = (second: number): ((devices: number) => void) => {

@@ -22,7 +22,10 @@ export interface FleetProducerOptions {
   signal?: AbortSignal;
   /** After each produce request: readings and records sent so far. */
   onProgress?: (sent: number, messages: number) => void;
-  /** Each record as it is queued to be sent: when, its key, the readings it carries (read them during the call: the array is reused). */
+  /**
+   * Each record as it is queued to be sent: when, its key, the readings it carries (an
+   * array reused from one record to the next: read it during the call).
+   */
   onRecord?: (at: number, key: string, readings: readonly TelemetryReading[]) => void;
   /** What sends the records (closed at the end); a kafkajs producer of `kafka` when absent. */
   sender?: RecordSender;
@@ -42,7 +45,7 @@ export async function produceReadings(
   const perRecord = options.gateways?.readings ?? 1;
   const batchSize = Math.max(1, Math.floor((options.batchSize ?? 2000) / perRecord));
   // A record is a reading or a gateway's batch, taken apart in the loop below: an
-  // object and an array made per reading to wrap it were a tenth of the simulator's time.
+  // object and an array made per reading to wrap it were an eighth of the simulator's time.
   const records: Iterator<[number, TelemetryReading | GatewayBatch]> = options.gateways
     ? gatewayBatches(readings, options.gateways)
     : readings[Symbol.iterator]();
