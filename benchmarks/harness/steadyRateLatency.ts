@@ -7,7 +7,8 @@ import { BenchEnvironment } from './benchEnvironment';
 import { EMISSION, publishSchemaAndGroups } from './fleetProduction';
 import { forkTypescript } from './forkTypescript';
 // Types only: importing the module itself would run the child's main.
-import type { PacedSimulatorMessage, PacedSimulatorSpec } from './pacedSimulatorProcess';
+import type { PacedSimulatorSpec } from './pacedSimulator';
+import type { PacedSimulatorMessage } from './pacedSimulatorProcess';
 import { Distribution, distribution } from './percentiles';
 import { progressBar } from './progressBar';
 import { LagSample, RunSampler, startRunSampler } from './runSampler';
@@ -287,9 +288,10 @@ export async function steadyRateLatency(
         [...byWindow.keys()].map((windowEnd) => closingAt.get(windowEnd)!.due - windowEnd - outOfOrdernessMs),
       ),
       closingReadingSentLateMs: distribution(
-        [...byWindow.keys()].map(
-          (windowEnd) => closingAt.get(windowEnd)!.sent - closingAt.get(windowEnd)!.due,
-        ),
+        [...byWindow.keys()].map((windowEnd) => {
+          const { due, sent } = closingAt.get(windowEnd)!;
+          return sent - due;
+        }),
       ),
       afterClosingReadingMs: distribution(
         measured.map((s) => s.appendedAt - closingAt.get(s.windowEnd)!.sent),

@@ -1,28 +1,22 @@
 /**
  * What the paced simulator costs, alone, on the local broker: the latency scenario's
- * simulator (pacedSimulatorProcess.ts: the fleet, each device every 10 s, paced in real
- * time, sent through librdkafka when installed, every record's closing times noted) at a
- * rate for a while, with nothing else running. It reports the CPU a reading costs its
- * process (every thread, librdkafka's too, up to the last record acknowledged) and its
- * main thread, what that is at the rate asked, and how far behind its schedule a record
- * went out at most. A script to
- * run by hand, not a test: timings depend on the machine, and this one is shared.
+ * simulator (benchmarks/harness/pacedSimulator.ts: the fleet, each device every 10 s,
+ * paced in real time, sent through librdkafka when installed, every record's closing
+ * times noted) at a rate for a while, with nothing else running. It reports the CPU a
+ * reading costs its process (every thread, librdkafka's too, up to the last record
+ * acknowledged) and its main thread, what that is at the rate asked, and how far behind
+ * its schedule a record went out at most. A script to run by hand, not a test: timings
+ * depend on the machine, and this one is shared.
  *
  *   npx tsx benchmarks/simulator/pacedCost.ts [readings/s] [seconds]
  *
  * Defaults: 94,159 readings/s (half the e2e rate the latency target is set at) for 30 s.
  */
-import { Type } from 'avsc';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
-import { telemetrySchema } from '../../pipelines/io/registry/telemetrySchemas';
 import { loadConfig } from '../../topologies/config';
-import { EMISSION } from '../harness/fleetProduction';
-import { WindowClosings } from '../harness/windowClosings';
-import { createFleet, fleetReadings } from './fleet';
-import { produceReadings } from './fleetProducer';
-import { librdkafkaSender } from './librdkafkaSender';
+import { pacedSimulator } from '../harness/pacedSimulator';
 
 const rate = Number(process.argv[2] ?? 94_159);
 const seconds = Number(process.argv[3] ?? 30);
@@ -37,40 +31,38 @@ function mainThreadCpuMs(): number {
 
 async function main(): Promise<void> {
   if (!(rate > 0) || !(seconds > 0)) throw new Error('usage: pacedCost.ts [readings/s > 0] [seconds > 0]');
-  const config = loadConfig(process.env);
-  const kafka = createKafka(config.kafka);
-  const topic = `bench-paced-cost-${randomUUID().slice(0, 8)}`;
-  const admin = await connectAdmin(kafka, config.kafka);
+  const config = loadConfig({
+    ...process.env,
+    DERSTREAM_TOPIC_PREFIX: `bench-paced-cost-${randomUUID().slice(0, 8)}.`,
+  });
+  const topic = config.topics.telemetry.name;
+  const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
   try {
-    const fleet = createFleet({ devices: Math.round(rate * 10), groups: 1000, seed: 7, intervalMs: 10_000 });
-    const native = await librdkafkaSender(config.kafka);
-    const closings = new WindowClosings(topic, PARTITIONS, 60_000, config.semantics.outOfOrdernessMs);
-    const start = Date.now() + 1000;
-    const end = start + seconds * 1000;
+    const simulator = await pacedSimulator(
+      {
+        devices: Math.round(rate * 10),
+        groups: 1000,
+        seed: 7,
+        intervalMs: 10_000,
+        durationMs: seconds * 1000,
+        schemaId: 1,
+        windowMs: 60_000,
+        outOfOrdernessMs: config.semantics.outOfOrdernessMs,
+        partitions: PARTITIONS,
+      },
+      config,
+    );
     let lateMs = 0;
     const cpu = process.cpuUsage();
     const mainCpu = mainThreadCpuMs();
-    const sent = await produceReadings(
-      kafka,
-      fleetReadings(fleet, { ...EMISSION, lateShare: 0, seed: 8, start, end }),
-      {
-        topic,
-        schemaId: 1,
-        type: Type.forSchema(telemetrySchema(1) as never),
-        paced: true,
-        ...('unavailable' in native ? {} : { sender: native }),
-        onRecord: (at, key, readings) => {
-          lateMs = Math.max(lateMs, Date.now() - at);
-          for (const reading of readings) closings.add(key, reading.ts, at);
-        },
-      },
-    );
+    const { sent } = await simulator.run(Date.now() + 1000, {
+      onRecord: (at) => (lateMs = Math.max(lateMs, Date.now() - at)),
+    });
     const processUs = ((used) => used.user + used.system)(process.cpuUsage(cpu)) / sent;
     const mainUs = ((mainThreadCpuMs() - mainCpu) * 1000) / sent;
-    const client = 'unavailable' in native ? `kafkajs (${native.unavailable})` : 'librdkafka';
     process.stdout.write(
-      `${sent} readings in ${seconds} s (${rate}/s asked) through ${client}, up to the last acknowledged: ` +
+      `${sent} readings in ${seconds} s (${rate}/s asked) through ${simulator.client}, up to the last acknowledged: ` +
         `process ${processUs.toFixed(2)} µs a reading (${((processUs * rate) / 1e6).toFixed(2)} of a core at that rate), ` +
         `main thread ${mainUs.toFixed(2)} µs (${((mainUs * rate) / 1e6).toFixed(2)}); ` +
         `at most ${lateMs} ms behind its schedule\n`,
