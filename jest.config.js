@@ -6,5 +6,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 120000,
   maxWorkers: 1,
+  globalSetup: '<rootDir>/test/support/testRunSetup.ts',
+  globalTeardown: '<rootDir>/test/support/testRunTeardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/closeChdbSessions.ts'],
 };

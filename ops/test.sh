@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what is missing, starts the local stack
 # unless it already runs, sets up topics, schemas and migrations, type-checks, lints,
-# runs jest against the real services, and stops the stack again if it started it.
+# runs jest against the real services (each jest run removes its own topics, groups,
+# subjects and temporary files at its end: test/support/testRun.ts), and stops the
+# stack again if it started it.
 # Extra arguments go to jest (e.g. `npm test -- test/pipelines`).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

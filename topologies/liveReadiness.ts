@@ -1,6 +1,6 @@
 import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
 import { ReadinessCheck } from '../pipelines/io/http/readiness';
-import { RegistryConfig } from '../pipelines/io/registry/registryConfig';
+import { RegistryConfig, registryAuthHeaders } from '../pipelines/io/registry/registryConfig';
 
 /** How long the broker may stay silent before /readyz says Kafka is out. */
 const BROKER_SILENCE_MS = 15_000;
@@ -78,12 +78,7 @@ export function liveReadiness(
         const response = await fetch(
           new URL(`${registry.url.pathname.replace(/\/$/, '')}/subjects`, registry.url),
           {
-            headers:
-              registry.username === undefined
-                ? {}
-                : {
-                    authorization: `Basic ${Buffer.from(`${registry.username}:${registry.password ?? ''}`).toString('base64')}`,
-                  },
+            headers: registryAuthHeaders(registry),
             signal: AbortSignal.timeout(2000),
           },
         );

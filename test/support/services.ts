@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DerstreamConfig, loadConfig } from '../../topologies/config';
+import { TEST_RUN_SETTING } from './testRun';
 
 /**
  * The real services the integration tests talk to: the local stack that ops/test.sh
@@ -13,7 +14,11 @@ export function testConfig(): DerstreamConfig {
   return loadConfig({ ...process.env, DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-chdb-')) });
 }
 
-/** A short id to keep one test's records apart from every other run's. */
+/**
+ * A short id to keep one test's records apart from every other run's. It begins with
+ * the jest run's tag (test/support/testRun.ts), so every topic, consumer group and
+ * subject named with it is removed when the run ends.
+ */
 export function runId(): string {
-  return randomUUID().slice(0, 8);
+  return `${process.env[TEST_RUN_SETTING] ?? ''}${randomUUID().slice(0, 6)}`;
 }

@@ -37,6 +37,14 @@ export function parseRegistryConfig(env: Env): RegistryConfig {
   };
 }
 
+/** The basic-auth header for the configured user, or none; for requests made beside the registry client. */
+export function registryAuthHeaders(config: RegistryConfig): Record<string, string> {
+  if (config.username === undefined) return {};
+  return {
+    authorization: `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`,
+  };
+}
+
 function refuseCredentialsInUrl(env: Env, name: string): void {
   const text = optionalStringSetting(env, name);
   if (text === undefined) return;

@@ -1,7 +1,7 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Middleware } from 'mappersmith';
 import { SchemaRejectedError, ServiceUnavailableError, messageOf } from '../../errors';
-import { RegistryConfig } from './registryConfig';
+import { RegistryConfig, registryAuthHeaders } from './registryConfig';
 
 /**
  * How long a registry request may go unanswered, the connection check's and the
@@ -15,10 +15,7 @@ const REQUEST_TIMEOUT_MS = 5000;
 /** The registry client, after checking that a Confluent-compatible API answers at the URL. */
 export async function connectRegistry(config: RegistryConfig): Promise<SchemaRegistry> {
   const base = config.url.toString().replace(/\/$/, '');
-  const headers: Record<string, string> = {};
-  if (config.username !== undefined) {
-    headers.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
-  }
+  const headers = registryAuthHeaders(config);
   let response: Response;
   try {
     response = await fetch(`${base}/subjects`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });

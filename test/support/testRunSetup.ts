@@ -1,0 +1,3 @@
+import { beginTestRun } from './testRun';
+
+export default beginTestRun;

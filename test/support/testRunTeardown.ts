@@ -1,0 +1,3 @@
+import { endTestRun } from './testRun';
+
+export default endTestRun;
