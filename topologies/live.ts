@@ -424,7 +424,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       rejected.push(rejectedRecord(sourceOf(message), reason, detail));
     };
     let readThrough = from;
-    for (const [index, message] of batch.messages.entries()) {
+    const { messages } = batch;
+    // Indexed: an entries() iterator made an array and a result object per record.
+    for (let index = 0; index < messages.length; index++) {
+      const message = messages[index]!;
       // A large batch takes longer than the session timeout; without heartbeats the group
       // would rebalance and deliver it all again.
       if (index % 1000 === 999) await heartbeat().catch(() => undefined);

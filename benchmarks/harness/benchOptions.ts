@@ -44,8 +44,8 @@ export interface BenchOptions {
   tableFile: string;
   quiet: boolean;
   /**
-   * e2e (also in compare, peer) and sink: run the measured phase under V8's profiler; the
-   * summary goes into the result. memory: a heap snapshot of the drained pipeline.
+   * e2e (also in compare, peer), sink and latency: run the measured phase under V8's
+   * profiler; the summary goes into the result. memory: a heap snapshot of the drained pipeline.
    */
   profile: boolean;
   /** The arguments as given, for the record. */
@@ -80,7 +80,8 @@ options:
   --out DIR        where the result JSON goes (benchmarks/results; env DERSTREAM_BENCH_OUT)
   --table FILE     the Markdown results table to update (benchmarks/RESULTS.md; with --out: DIR/RESULTS.md)
   --quiet          no progress bars
-  --profile        e2e and sink: profile the measured phase (V8 sampling, in process); the raw
+  --profile        e2e, sink and latency: profile the measured phase (V8 sampling, in process; for
+                   latency the pipeline's thread from the simulator's start to the last statuses); the raw
                    .cpuprofile goes to the temp folder, a summary by package and function into the result;
                    memory: a V8 heap snapshot of the drained pipeline after a full GC goes to the temp
                    folder (its path into the result; sampling stops there)

@@ -14,6 +14,12 @@ interface Profile {
   timeDeltas: number[];
 }
 
+interface AllocationNode {
+  callFrame: ProfileNode['callFrame'];
+  selfSize: number;
+  children: AllocationNode[];
+}
+
 export interface ProfileSummary {
   /** Where the raw profile was written (open it in Chrome DevTools or speedscope). */
   file: string;
@@ -22,15 +28,27 @@ export interface ProfileSummary {
   byPlace: { place: string; ms: number; share: number }[];
   /** The functions with the most self time. */
   topFunctions: { fn: string; place: string; ms: number; share: number }[];
+  /**
+   * What the thread allocated meanwhile, collected or not, by where the allocating code
+   * lives and by function (V8's sampling heap profiler: an estimate from a sample every
+   * 32 KiB on average). What young collections cost follows from it.
+   */
+  allocated: {
+    /** The raw sampling heap profile (Chrome DevTools' Memory tab opens it). */
+    file: string;
+    mb: number;
+    byPlace: { place: string; mb: number; share: number }[];
+    topFunctions: { fn: string; place: string; mb: number; share: number }[];
+  };
 }
 
 const ROOT = resolve(__dirname, '../..');
 
 /**
- * Starts V8's sampling profiler on this thread (1 ms interval); `stop` writes the
- * profile to `file` and sums it up by place and by function. "(idle)" is time the
- * thread waited: for Kafka, or for chDB, whose queries and inserts run on its own
- * threads.
+ * Starts V8's sampling profiler on this thread (1 ms interval), and its sampling heap
+ * profiler; `stop` writes the profiles to `file` and `file.heapprofile` and sums them
+ * up by place and by function. "(idle)" is time the thread waited: for Kafka, or for
+ * chDB, whose queries and inserts run on its own threads.
  */
 export async function startCpuProfile(file: string): Promise<{ stop(): Promise<ProfileSummary> }> {
   const session = new Session();
@@ -42,17 +60,28 @@ export async function startCpuProfile(file: string): Promise<{ stop(): Promise<P
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 1000 });
   await post('Profiler.start');
+  await post('HeapProfiler.enable');
+  // Without the two flags the profile keeps only what is still alive when it stops.
+  await post('HeapProfiler.startSampling', {
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   return {
     async stop() {
       const { profile } = (await post('Profiler.stop')) as { profile: Profile };
+      const heap = (await post('HeapProfiler.stopSampling')) as { profile: { head: AllocationNode } };
       session.disconnect();
       writeFileSync(file, JSON.stringify(profile));
-      return summarize(profile, file);
+      writeFileSync(`${file}.heapprofile`, JSON.stringify(heap.profile));
+      return {
+        ...summarize(profile, file),
+        allocated: summarizeAllocations(heap.profile.head, `${file}.heapprofile`),
+      };
     },
   };
 }
 
-function summarize(profile: Profile, file: string): ProfileSummary {
+function summarize(profile: Profile, file: string): Omit<ProfileSummary, 'allocated'> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -85,6 +114,45 @@ function summarize(profile: Profile, file: string): ProfileSummary {
       .sort((a, b) => b.us - a.us)
       .slice(0, 20)
       .map((f) => ({ fn: f.fn, place: f.place, ms: Math.round(f.us / 1000), share: share(f.us) })),
+  };
+}
+
+function summarizeAllocations(head: AllocationNode, file: string): ProfileSummary['allocated'] {
+  const places = new Map<string, number>();
+  const functions = new Map<string, { fn: string; place: string; bytes: number }>();
+  let total = 0;
+  const visit = (node: AllocationNode) => {
+    const { callFrame, selfSize } = node;
+    if (selfSize > 0) {
+      total += selfSize;
+      const place = placeOf(callFrame);
+      places.set(place, (places.get(place) ?? 0) + selfSize);
+      const fn = callFrame.functionName || '(anonymous)';
+      const key = `${fn}@${callFrame.url}:${callFrame.lineNumber}`;
+      const entry = functions.get(key) ?? {
+        fn: `${fn} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`,
+        place,
+        bytes: 0,
+      };
+      entry.bytes += selfSize;
+      functions.set(key, entry);
+    }
+    node.children.forEach(visit);
+  };
+  visit(head);
+  const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const share = (bytes: number) => Math.round((bytes / total) * 1000) / 1000;
+  return {
+    file,
+    mb: mb(total),
+    byPlace: [...places.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([place, bytes]) => ({ place, mb: mb(bytes), share: share(bytes) })),
+    topFunctions: [...functions.values()]
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 20)
+      .map((f) => ({ fn: f.fn, place: f.place, mb: mb(f.bytes), share: share(f.bytes) })),
   };
 }
 

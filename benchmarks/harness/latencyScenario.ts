@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BenchOptions } from './benchOptions';
 import { openBenchEnvironment } from './benchEnvironment';
 import { incompleteWindows } from './incompleteWindows';
@@ -61,7 +63,12 @@ export async function latencyScenario(
         seed: options.seed,
         batch: options.batch,
       },
-      { quiet: options.quiet },
+      {
+        quiet: options.quiet,
+        ...(options.profile
+          ? { profileFile: join(tmpdir(), `derstream-bench-${bench.prefix}latency.cpuprofile`) }
+          : {}),
+      },
     );
     const p99 = figures.beyondWatermarkMs.p99;
     return {

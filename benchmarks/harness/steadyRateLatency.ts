@@ -5,6 +5,7 @@ import { GatewayBatching, gatewayBatching } from '../simulator/gatewayBatches';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { BenchEnvironment } from './benchEnvironment';
 import { EMISSION, publishSchemaAndGroups } from './fleetProduction';
+import { ProfileSummary, startCpuProfile } from './cpuProfile';
 import { forkTypescript } from './forkTypescript';
 // Types only: importing the module itself would run the child's main.
 import type { PacedSimulatorSpec } from './pacedSimulator';
@@ -83,6 +84,8 @@ export interface LatencyFigures {
   pipeline: LiveCounts | null;
   /** The Kafka client the simulator sent with: librdkafka, or kafkajs and why. */
   simulatorClient: string;
+  /** With `profileFile`: the pipeline's thread under V8's profiler from the simulator's start to the last window's statuses. */
+  profile?: ProfileSummary;
 }
 
 const IEC_STATUS_TIME = /<status><dateTime>([^<]+)<\/dateTime>/g;
@@ -101,7 +104,7 @@ const IEC_STATUS_TIME = /<status><dateTime>([^<]+)<\/dateTime>/g;
 export async function steadyRateLatency(
   bench: BenchEnvironment,
   spec: LatencySpec,
-  options: { quiet?: boolean; sampleEveryMs?: number } = {},
+  options: { quiet?: boolean; sampleEveryMs?: number; profileFile?: string } = {},
 ): Promise<LatencyFigures> {
   const { config } = bench;
   const { windowMs, outOfOrdernessMs } = config.semantics;
@@ -171,6 +174,7 @@ export async function steadyRateLatency(
 
   const controller = new AbortController();
   let sampler: RunSampler | undefined;
+  let profiler: Promise<{ stop(): Promise<ProfileSummary> }> | undefined;
   const batchEnds: number[] = [];
   let counts: LiveCounts | undefined;
   const log: string[] = [];
@@ -215,6 +219,7 @@ export async function steadyRateLatency(
         onMessage: (message) => {
           if ((message as PacedSimulatorMessage).kind !== 'started') return;
           startedAt = Date.now();
+          if (options.profileFile) profiler = startCpuProfile(options.profileFile);
           if (options.sampleEveryMs)
             sampler = startRunSampler(
               bench.admin,
@@ -258,6 +263,7 @@ export async function steadyRateLatency(
     }
 
     const samples = await sampler?.stop();
+    const profile = await (await profiler)?.stop();
     const measured = seen.filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd);
     const perWindow = new Map<number, number>();
     for (let end = firstEnd; end <= lastEnd; end += windowMs) perWindow.set(end, 0);
@@ -301,6 +307,7 @@ export async function steadyRateLatency(
       statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,
       simulatorClient: client,
+      ...(profile ? { profile } : {}),
       ...(samples
         ? {
             run: {
