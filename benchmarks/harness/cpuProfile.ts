@@ -85,74 +85,77 @@ function summarize(profile: Profile, file: string): Omit<ProfileSummary, 'alloca
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const totalUs = [...self.values()].reduce((a, b) => a + b, 0);
-  const places = new Map<string, number>();
-  const functions = new Map<string, { fn: string; place: string; us: number }>();
-  for (const [id, us] of self) {
-    const { callFrame } = byId.get(id)!;
-    const place = placeOf(callFrame);
-    places.set(place, (places.get(place) ?? 0) + us);
-    const fn = callFrame.functionName || '(anonymous)';
-    const key = `${fn}@${callFrame.url}:${callFrame.lineNumber}`;
-    const entry = functions.get(key) ?? {
-      fn: `${fn} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`,
-      place,
-      us: 0,
-    };
-    entry.us += us;
-    functions.set(key, entry);
-  }
-  const share = (us: number) => Math.round((us / totalUs) * 1000) / 1000;
+  const { total, byPlace, topFunctions } = ranked(
+    [...self].map(([id, us]) => [byId.get(id)!.callFrame, us] as const),
+  );
+  const ms = (us: number) => Math.round(us / 1000);
+  const share = (us: number) => Math.round((us / total) * 1000) / 1000;
   return {
     file,
-    totalMs: Math.round(totalUs / 1000),
-    byPlace: [...places.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 15)
-      .map(([place, us]) => ({ place, ms: Math.round(us / 1000), share: share(us) })),
-    topFunctions: [...functions.values()]
-      .sort((a, b) => b.us - a.us)
-      .slice(0, 20)
-      .map((f) => ({ fn: f.fn, place: f.place, ms: Math.round(f.us / 1000), share: share(f.us) })),
+    totalMs: ms(total),
+    byPlace: byPlace.map(({ place, amount }) => ({ place, ms: ms(amount), share: share(amount) })),
+    topFunctions: topFunctions.map(({ fn, place, amount }) => ({
+      fn,
+      place,
+      ms: ms(amount),
+      share: share(amount),
+    })),
   };
 }
 
 function summarizeAllocations(head: AllocationNode, file: string): ProfileSummary['allocated'] {
-  const places = new Map<string, number>();
-  const functions = new Map<string, { fn: string; place: string; bytes: number }>();
-  let total = 0;
+  const sampled: (readonly [ProfileNode['callFrame'], number])[] = [];
   const visit = (node: AllocationNode) => {
-    const { callFrame, selfSize } = node;
-    if (selfSize > 0) {
-      total += selfSize;
-      const place = placeOf(callFrame);
-      places.set(place, (places.get(place) ?? 0) + selfSize);
-      const fn = callFrame.functionName || '(anonymous)';
-      const key = `${fn}@${callFrame.url}:${callFrame.lineNumber}`;
-      const entry = functions.get(key) ?? {
-        fn: `${fn} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`,
-        place,
-        bytes: 0,
-      };
-      entry.bytes += selfSize;
-      functions.set(key, entry);
-    }
+    if (node.selfSize > 0) sampled.push([node.callFrame, node.selfSize]);
     node.children.forEach(visit);
   };
   visit(head);
+  const { total, byPlace, topFunctions } = ranked(sampled);
   const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
   const share = (bytes: number) => Math.round((bytes / total) * 1000) / 1000;
   return {
     file,
     mb: mb(total),
-    byPlace: [...places.entries()]
+    byPlace: byPlace.map(({ place, amount }) => ({ place, mb: mb(amount), share: share(amount) })),
+    topFunctions: topFunctions.map(({ fn, place, amount }) => ({
+      fn,
+      place,
+      mb: mb(amount),
+      share: share(amount),
+    })),
+  };
+}
+
+/** Amounts (time, bytes) by frame, summed by place (the 15 largest) and by function (the 20 largest). */
+function ranked(amounts: readonly (readonly [ProfileNode['callFrame'], number])[]): {
+  total: number;
+  byPlace: { place: string; amount: number }[];
+  topFunctions: { fn: string; place: string; amount: number }[];
+} {
+  let total = 0;
+  const places = new Map<string, number>();
+  const functions = new Map<string, { fn: string; place: string; amount: number }>();
+  for (const [callFrame, amount] of amounts) {
+    total += amount;
+    const place = placeOf(callFrame);
+    places.set(place, (places.get(place) ?? 0) + amount);
+    const fn = callFrame.functionName || '(anonymous)';
+    const key = `${fn}@${callFrame.url}:${callFrame.lineNumber}`;
+    const entry = functions.get(key) ?? {
+      fn: `${fn} ${shortUrl(callFrame.url)}:${callFrame.lineNumber + 1}`,
+      place,
+      amount: 0,
+    };
+    entry.amount += amount;
+    functions.set(key, entry);
+  }
+  return {
+    total,
+    byPlace: [...places]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
-      .map(([place, bytes]) => ({ place, mb: mb(bytes), share: share(bytes) })),
-    topFunctions: [...functions.values()]
-      .sort((a, b) => b.bytes - a.bytes)
-      .slice(0, 20)
-      .map((f) => ({ fn: f.fn, place: f.place, mb: mb(f.bytes), share: share(f.bytes) })),
+      .map(([place, amount]) => ({ place, amount })),
+    topFunctions: [...functions.values()].sort((a, b) => b.amount - a.amount).slice(0, 20),
   };
 }
 

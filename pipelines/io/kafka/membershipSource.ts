@@ -3,6 +3,7 @@ import { Consumer, Kafka } from 'kafkajs';
 import { DerstreamError } from '../../errors';
 import { GroupVersion } from '../../membership/groupVersion';
 import { readGroupsMessage } from '../../membership/parseGroupsMessage';
+import { topicEnds } from './topicEnds';
 
 /**
  * Follows the compacted `der.groups` topic: at start-up it reads it from the beginning
@@ -17,10 +18,7 @@ export async function followMembership(
   apply: (version: GroupVersion) => void,
   onInvalid: (error: DerstreamError, position: string) => void,
 ): Promise<Consumer> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const ends = await topicEnds(kafka, topic);
   const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
 
   const consumer = kafka.consumer({ groupId: `derstream-membership-${randomUUID()}` });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaMessage } from 'kafkajs';
+import { topicEnds } from './topicEnds';
 
 /**
  * Reads `partitions` of `topic` from the beginning to their end as of the call (a
@@ -12,9 +13,7 @@ export async function readPartitions(
   partitions: readonly number[],
   onMessage: (partition: number, message: KafkaMessage) => void,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const ends = await topicEnds(kafka, topic);
   const remaining = new Map(
     ends
       .filter((p) => partitions.includes(p.partition) && p.high !== p.low)

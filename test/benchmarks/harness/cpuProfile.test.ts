@@ -27,5 +27,7 @@ describe('the benchmark profile', () => {
     );
     expect(summary.allocated.topFunctions[0]!.share).toBeGreaterThan(0.8);
     expect(summary.totalMs).toBeGreaterThan(0);
+    expect(summary.byPlace.map((p) => p.place)).toContain('test/benchmarks');
+    expect(summary.topFunctions.map((f) => f.fn)).toContainEqual(expect.stringMatching(/^allocateArrays /));
   });
 });
