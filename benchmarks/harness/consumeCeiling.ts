@@ -26,7 +26,7 @@ export async function consumeCeiling(
   options: { quiet?: boolean; stallMs?: number } = {},
 ): Promise<CeilingFigures> {
   const topic = bench.config.topics.telemetry.name;
-  const total = await topicRecordCount(bench.admin, topic);
+  const total = await topicRecordCount(bench.kafka, topic);
   const bar = progressBar('consume-ceiling', total, { quiet: options.quiet, unit: 'records' });
   const startedAt = performance.now();
   const consumer = bench.kafka.consumer({

@@ -70,7 +70,7 @@ export async function fleetMemory(
     // 396 MB), by the minute it was started.
     { quiet: options.quiet, crossIntervalMs: bench.config.forecasts.intervalMs },
   );
-  const total = await topicRecordCount(bench.admin, bench.config.topics.telemetry.name);
+  const total = await topicRecordCount(bench.kafka, bench.config.topics.telemetry.name);
   const report = await forkTypescript<MemoryWorkerReport>(
     join(__dirname, 'memoryWorker.ts'),
     [String(total)],

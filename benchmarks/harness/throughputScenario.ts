@@ -154,7 +154,7 @@ async function runE2e(bench: BenchEnvironment, options: BenchOptions, readings: 
     onDrained: () => (profiling = profiler?.stop()),
   });
   const profile = await profiling;
-  const statusesOnTopic = await topicRecordCount(bench.admin, config.topics.statuses.name);
+  const statusesOnTopic = await topicRecordCount(bench.kafka, config.topics.statuses.name);
   const clickhouse = await openClickhouse(config.clickhouse);
   try {
     const [statuses] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM group_statuses FINAL');

@@ -1,22 +1,12 @@
-import { Admin } from 'kafkajs';
+import { Kafka } from 'kafkajs';
+import { topicEnds } from '../../pipelines/io/kafka/topicEnds';
 
 /**
- * Records on a topic now: the sum over partitions of end minus beginning offsets.
- *
- * A retriable refusal is asked again with fresh metadata: with KRaft a broker busy
- * creating or deleting topics can answer NOT_LEADER_OR_FOLLOWER for a moment while
- * kafkajs's metadata still names the leader it had, and kafkajs's admin does not retry
- * it (seen in CI, right after a run produced its fleet).
+ * Records on a topic now: the sum over partitions of end minus beginning offsets. Asked
+ * right after a run produced its fleet, when a broker busy creating or deleting topics
+ * can answer NOT_LEADER_OR_FOLLOWER for a moment (seen in CI): `topicEnds` asks again.
  */
-export async function topicRecordCount(admin: Admin, topic: string): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
-    } catch (error) {
-      if ((error as { retriable?: boolean }).retriable !== true || attempt >= 10) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-    }
-  }
+export async function topicRecordCount(kafka: Kafka, topic: string): Promise<number> {
+  const ends = await topicEnds(kafka, topic);
+  return ends.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
 }
