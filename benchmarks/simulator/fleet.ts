@@ -341,13 +341,12 @@ export function* fleetReadings(
     return [...slots].map(([interval, bySecond]) => bySecond[(from % interval) / 1000]!);
   };
   /**
-   * Makes the readings of the next `devices` devices measuring in `second`, a call at a
-   * time until all are made. Not a generator resumed per device: that was a seventh of the
-   * simulator's time.
+   * Makes the readings of the next `devices` devices measuring in `second` (`lists`,
+   * those of {@link measuringIn}), a call at a time until all are made. Not a generator
+   * resumed per device: that was a seventh of the simulator's time.
    */
-  const measuring = (second: number): ((devices: number) => void) => {
+  const measuring = (second: number, lists = measuringIn(second)): ((devices: number) => void) => {
     const from = second * 1000;
-    const lists = measuringIn(second);
     let list = 0;
     let index = 0;
     return (devices) => {
@@ -374,8 +373,9 @@ export function* fleetReadings(
   const lastSecond = Math.ceil((options.end + lateDelay + jitter) / 1000);
   measuring(firstSecond)(Infinity);
   for (let second = firstSecond; second <= lastSecond; second++) {
-    const ahead = measuring(second + 1);
-    const toMake = measuringIn(second + 1).reduce((sum, devices) => sum + devices.length, 0);
+    const next = measuringIn(second + 1);
+    const ahead = measuring(second + 1, next);
+    const toMake = next.reduce((sum, devices) => sum + devices.length, 0);
     const from = second * 1000;
     let due = 0;
     for (let ms = from; ms < from + 1000; ms++) due += pending.get(ms)?.length ?? 0;
