@@ -3,6 +3,7 @@ import { loadConfig } from '../../topologies/config';
 import { MemorySample, MemoryWorkerReport } from './memorySample';
 import { runPipelineToEnd } from './pipelineToEnd';
 import { ResidentMappings, residentMappings } from './residentMappings';
+import { runScript } from './runScript';
 
 /**
  * The child process of the memory scenario: the live pipeline alone in a process, so
@@ -63,10 +64,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`memory worker: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runScript('memory worker', main);

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../topologies/config';
 import { pacedSimulator, PacedSimulatorRun, PacedSimulatorSpec } from './pacedSimulator';
+import { runScript } from './runScript';
 
 /**
  * The simulator of the latency scenario (pacedSimulator.ts) in a process of its own, so
@@ -44,10 +45,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`paced simulator: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runScript('paced simulator', main);

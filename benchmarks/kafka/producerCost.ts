@@ -24,6 +24,7 @@ import { KafkaConfig } from '../../pipelines/io/kafka/kafkaConfig';
 import { loadConfig } from '../../topologies/config';
 import { importConfluentClient, librdkafkaSender } from '../simulator/librdkafkaSender';
 import { RecordSender } from '../simulator/recordSender';
+import { runScript } from '../harness/runScript';
 
 const client = process.argv[2] ?? 'kafkajs';
 const count = Number(process.argv[3] ?? 1_000_000);
@@ -143,10 +144,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`producerCost: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runScript('producerCost', main);

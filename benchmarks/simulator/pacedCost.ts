@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { loadConfig } from '../../topologies/config';
 import { pacedSimulator } from '../harness/pacedSimulator';
+import { runScript } from '../harness/runScript';
 
 const rate = Number(process.argv[2] ?? 94_159);
 const seconds = Number(process.argv[3] ?? 30);
@@ -73,10 +74,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`pacedCost: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runScript('pacedCost', main);
