@@ -1,6 +1,7 @@
 import { BenchEnvironment } from './benchEnvironment';
 import { progressBar } from './progressBar';
 import { withStallGuard } from './stallGuard';
+import { cpuPerRecordUs, threadCpuMs, ThreadKind } from './threadCpu';
 import { topicRecordCount } from './topicRecordCount';
 
 export interface CeilingFigures {
@@ -13,6 +14,8 @@ export interface CeilingFigures {
   /** From the end of the first batch to the end of the last: the rate once running. */
   steadyMessagesPerSecond: number;
   batches: number;
+  /** CPU µs a record by kind of thread in this process, over the steady span. */
+  cpuPerRecordUs: Partial<Record<ThreadKind, number>>;
 }
 
 /**
@@ -36,8 +39,9 @@ export async function consumeCeiling(
   let records = 0;
   let bytes = 0;
   let batches = 0;
-  let firstBatch: { at: number; records: number } | undefined;
+  let firstBatch: { at: number; records: number; cpu: Record<ThreadKind, number> } | undefined;
   let lastAt = startedAt;
+  let lastCpu: Record<ThreadKind, number> | undefined;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   if (total === 0) finished();
@@ -52,9 +56,12 @@ export async function consumeCeiling(
         records += batch.messages.length;
         batches++;
         lastAt = performance.now();
-        firstBatch ??= { at: lastAt, records };
+        firstBatch ??= { at: lastAt, records, cpu: threadCpuMs() };
         bar.update(records);
-        if (records >= total) finished();
+        if (records >= total && !lastCpu) {
+          lastCpu = threadCpuMs();
+          finished();
+        }
       },
     });
     await withStallGuard(
@@ -78,6 +85,8 @@ export async function consumeCeiling(
     steadyMessagesPerSecond:
       steadyMs > 0 ? Math.round(((records - firstBatch!.records) * 1000) / steadyMs) : 0,
     batches,
+    cpuPerRecordUs:
+      firstBatch && lastCpu ? cpuPerRecordUs(firstBatch.cpu, lastCpu, records - firstBatch.records) : {},
   };
 }
 

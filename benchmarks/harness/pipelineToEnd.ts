@@ -1,6 +1,7 @@
 import { DerstreamConfig } from '../../topologies/config';
 import { LiveCounts, runLive } from '../../topologies/live';
 import { progressBar } from './progressBar';
+import { cpuPerRecordUs, threadCpuMs, ThreadKind } from './threadCpu';
 import { withStallGuard } from './stallGuard';
 
 export interface PipelineFigures {
@@ -19,6 +20,11 @@ export interface PipelineFigures {
   /** From the end of the first batch to the end of the last: the rate once running. */
   steadyReadingsPerSecond: number;
   batches: number;
+  /**
+   * CPU µs a reading by kind of thread in this process, over the same span as
+   * `steadyReadingsPerSecond` (chDB's threads are the database's inserts and merges).
+   */
+  cpuPerReadingUs: Partial<Record<ThreadKind, number>>;
   /** From asking it to stop to runLive returning (not in wallMs). */
   stopMs: number;
 }
@@ -49,10 +55,10 @@ export async function runPipelineToEnd(
   const controller = new AbortController();
   const log: string[] = [];
   const startedAt = performance.now();
-  let first: { at: number; records: number } | undefined;
+  let first: { at: number; records: number; cpu: Record<ThreadKind, number> } | undefined;
   let lastAt = startedAt;
   let batches = 0;
-  let drained: { at: number; counts: LiveCounts } | undefined;
+  let drained: { at: number; counts: LiveCounts; cpu: Record<ThreadKind, number> } | undefined;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   const running = runLive(config, {
@@ -66,11 +72,11 @@ export async function runPipelineToEnd(
       const records = counts.valid + counts.invalid + counts.late;
       lastAt = performance.now();
       batches++;
-      first ??= { at: lastAt, records };
+      first ??= { at: lastAt, records, cpu: threadCpuMs() };
       bar.update(records);
       options.onBatch?.(counts, lastAt - startedAt);
       if (records >= total) {
-        drained = { at: lastAt, counts };
+        drained = { at: lastAt, counts, cpu: threadCpuMs() };
         options.onDrained?.(counts);
         finished();
       }
@@ -95,7 +101,7 @@ export async function runPipelineToEnd(
       cause: error,
     });
   }
-  const { counts, at } = drained!;
+  const { counts, at, cpu } = drained!;
   bar.finish(counts.valid + counts.invalid + counts.late);
   const stopAt = performance.now();
   controller.abort();
@@ -112,6 +118,7 @@ export async function runPipelineToEnd(
     readingsPerSecond: Math.round((records * 1000) / wallMs),
     steadyReadingsPerSecond: steadyMs > 0 ? Math.round(((records - first!.records) * 1000) / steadyMs) : 0,
     batches,
+    cpuPerReadingUs: cpuPerRecordUs(first!.cpu, cpu, records - first!.records),
     stopMs: Math.round(stopMs),
   };
 }

@@ -10,6 +10,7 @@ import { produceFleet } from './fleetProduction';
 import { runKafkaStreamsPeer } from './kafkaStreamsPeer';
 import { runPipelineToEnd } from './pipelineToEnd';
 import { formatCount, ratio, ScenarioOutcome, TargetCheck } from './scenarioOutcome';
+import { formatCpuPerRecord } from './threadCpu';
 import { topicRecordCount } from './topicRecordCount';
 
 /**
@@ -106,6 +107,14 @@ export async function throughputScenario(options: BenchOptions): Promise<Scenari
       );
     if (ratios.e2eToCeiling !== undefined) figureText.push(`e2e/ceiling ${ratios.e2eToCeiling}`);
     if (ratios.e2eToPeer !== undefined) figureText.push(`e2e/peer ${ratios.e2eToPeer}`);
+    // What each record cost this process's threads: the ratio above is mostly this.
+    const cpu = [
+      ...(ceiling ? [`ceiling ${formatCpuPerRecord(ceiling.cpuPerRecordUs)}`] : []),
+      ...(e2e ? [`e2e ${formatCpuPerRecord(e2e.pipeline.cpuPerReadingUs)}`] : []),
+    ];
+    figureText.push(
+      `CPU µs a ${produced.batched ? 'record (ceiling) or reading (e2e)' : 'reading'}: ${cpu.join('; ')}`,
+    );
     return {
       parameters: {
         devices: options.devices,

@@ -13,22 +13,15 @@
  * Defaults: 94,159 readings/s (half the e2e rate the latency target is set at) for 30 s.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { loadConfig } from '../../topologies/config';
 import { pacedSimulator } from '../harness/pacedSimulator';
 import { runScript } from '../harness/runScript';
+import { threadCpuMs } from '../harness/threadCpu';
 
 const rate = Number(process.argv[2] ?? 94_159);
 const seconds = Number(process.argv[3] ?? 30);
 const PARTITIONS = 12;
-
-/** CPU time of this process's main thread so far, ms (Linux: /proc). */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 
 async function main(): Promise<void> {
   if (!(rate > 0) || !(seconds > 0)) throw new Error('usage: pacedCost.ts [readings/s > 0] [seconds > 0]');
@@ -56,12 +49,12 @@ async function main(): Promise<void> {
     );
     let lateMs = 0;
     const cpu = process.cpuUsage();
-    const mainCpu = mainThreadCpuMs();
+    const mainCpu = threadCpuMs().main;
     const { sent } = await simulator.run(Date.now() + 1000, {
       onRecord: (at) => (lateMs = Math.max(lateMs, Date.now() - at)),
     });
     const processUs = ((used) => used.user + used.system)(process.cpuUsage(cpu)) / sent;
-    const mainUs = ((mainThreadCpuMs() - mainCpu) * 1000) / sent;
+    const mainUs = ((threadCpuMs().main - mainCpu) * 1000) / sent;
     process.stdout.write(
       `${sent} readings in ${seconds} s (${rate}/s asked) through ${simulator.client}, up to the last acknowledged: ` +
         `process ${processUs.toFixed(2)} µs a reading (${((processUs * rate) / 1e6).toFixed(2)} of a core at that rate), ` +
