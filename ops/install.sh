@@ -22,3 +22,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   echo "install: npm install (locked versions)"
   CKJS_LINKING=dynamic npm install --no-save --no-audit --no-fund --loglevel=error
 fi
+# Our patches to dependencies (ops/patches; see its README) are applied by npm's
+# postinstall; applied here too, so that a patch pulled without a new lock file lands.
+# Applying an applied patch changes nothing.
+npx --no-install patch-package --patch-dir ops/patches >/dev/null

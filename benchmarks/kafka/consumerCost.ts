@@ -8,10 +8,11 @@
  * consumer. A script to run by hand, not a test: timings depend on the machine, and this
  * one is shared.
  *
- *   npx tsx benchmarks/kafka/consumerCost.ts [records] [rounds]
+ *   npx tsx benchmarks/kafka/consumerCost.ts [records] [rounds] [client,…]
  *
  * Defaults: 2,000,000 records (70-byte values keyed by device, as the fleet's are),
- * 12 partitions, 2 rounds of every client one after the other. The clients:
+ * 12 partitions, 2 rounds of every client (or those named) one after the other. The
+ * clients:
  * - `kafkajs`: `eachBatch`, the pipeline's fetch size per partition (4 MiB), as the
  *   consume-ceiling scenario reads;
  * - `librdkafka`: Confluent's client (`@confluentinc/kafka-javascript`, an optional
@@ -33,6 +34,7 @@ import { kafkajsSender, RecordSender } from '../simulator/recordSender';
 
 const records = Number(process.argv[2] ?? 2_000_000);
 const rounds = Number(process.argv[3] ?? 2);
+const clients = process.argv[4]?.split(',');
 const PARTITIONS = 12;
 const SEND = 2000;
 
@@ -245,7 +247,9 @@ async function fill(config: KafkaConfig, topic: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!(records > 0) || !(rounds > 0)) throw new Error('usage: consumerCost.ts [records > 0] [rounds > 0]');
+  const names = clients ?? Object.keys(READERS);
+  if (!(records > 0) || !(rounds > 0) || names.some((name) => !(name in READERS)))
+    throw new Error(`usage: consumerCost.ts [records > 0] [rounds > 0] [${Object.keys(READERS).join(',')}]`);
   const config = loadConfig(process.env);
   const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
   const topic = `bench-consumer-cost-${randomUUID().slice(0, 8)}`;
@@ -254,7 +258,7 @@ async function main(): Promise<void> {
   try {
     await fill(config.kafka, topic);
     for (let round = 1; round <= rounds; round++)
-      for (const name of Object.keys(READERS)) {
+      for (const name of names) {
         groups.push(`${topic}-${name}-${round}`);
         console.log(`round ${round}, ${await measure(name, config.kafka, topic, groups.at(-1)!)}`);
       }
