@@ -28,6 +28,7 @@ import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient'
 import { KafkaConfig } from '../../pipelines/io/kafka/kafkaConfig';
 import { loadConfig } from '../../topologies/config';
 import { runScript } from '../harness/runScript';
+import { withStallGuard } from '../harness/stallGuard';
 import { cpuPerRecordUs, formatCpuPerRecord, threadCpuMs, ThreadKind } from '../harness/threadCpu';
 import { importConfluentClient, librdkafkaSender } from '../simulator/librdkafkaSender';
 import { kafkajsSender, RecordSender } from '../simulator/recordSender';
@@ -205,6 +206,7 @@ async function measure(name: string, config: KafkaConfig, topic: string, groupId
   const reader = await READERS[name]!(config, topic, groupId);
   if ('skipped' in reader) return `${name}: skipped, ${reader.skipped}`;
   let read = 0;
+  let deliveredAt = performance.now();
   // /proc is read at the first delivery and the last only: a client delivering record by
   // record would otherwise be measured reading /proc.
   let first: { at: number; read: number; cpu: Record<ThreadKind, number> } | undefined;
@@ -214,13 +216,19 @@ async function measure(name: string, config: KafkaConfig, topic: string, groupId
   try {
     await reader.start((count) => {
       read += count;
+      deliveredAt = performance.now();
       first ??= { at: performance.now(), read, cpu: threadCpuMs() };
       if (read >= records && !last) {
         last = { at: performance.now(), cpu: threadCpuMs() };
         finished();
       }
     });
-    await done;
+    await withStallGuard(
+      done,
+      () => deliveredAt,
+      60_000,
+      () => `${name}: ${read} of ${records} records`,
+    );
   } finally {
     await reader.close();
   }
