@@ -18,11 +18,11 @@ const TICKS_PER_SECOND = 100;
  * CPU time (user and system) this process's threads have used so far, ms, by kind
  * (Linux: /proc/self/task). `main` is the JavaScript thread; `helpers` the other
  * threads Node names `node`: V8's (its concurrent and parallel garbage collection,
- * compilers), libuv's pool and any worker threads; `librdkafka` the threads Confluent's client starts
- * (`rdk:…`); `chdb` every other thread, which in this project's processes are chDB's
- * (`ThreadPool`, `BgSchPool`, its merges and queries). A thread that ended since the
- * last call takes its time with it, so measure across a span in which the threads of
- * interest live.
+ * compilers), libuv's pool and any worker threads; `librdkafka` the threads
+ * Confluent's client starts (`rdk:…`); `chdb` every other thread, which in this
+ * project's processes are chDB's (`ThreadPool`, `BgSchPool`, its merges and queries).
+ * A thread that ended since the last call takes its time with it, so measure across a
+ * span in which the threads of interest live.
  */
 export function threadCpuMs(): Record<ThreadKind, number> {
   const used: Record<ThreadKind, number> = { main: 0, helpers: 0, librdkafka: 0, chdb: 0 };

@@ -10,7 +10,8 @@
  *
  *   npx tsx benchmarks/simulator/pacedCost.ts [readings/s] [seconds]
  *
- * Defaults: 94,159 readings/s (half the e2e rate the latency target is set at) for 30 s.
+ * Defaults: 94,159 readings/s (half the e2e rate of 2026-12-05, the latency scenario's
+ * default rate until the kafkajs patch raised it) for 30 s.
  */
 import { randomUUID } from 'node:crypto';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
