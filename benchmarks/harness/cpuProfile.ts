@@ -85,22 +85,13 @@ function summarize(profile: Profile, file: string): Omit<ProfileSummary, 'alloca
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const ms = (us: number) => Math.round(us / 1000);
   const { total, byPlace, topFunctions } = ranked(
     [...self].map(([id, us]) => [byId.get(id)!.callFrame, us] as const),
+    'ms',
+    ms,
   );
-  const ms = (us: number) => Math.round(us / 1000);
-  const share = (us: number) => Math.round((us / total) * 1000) / 1000;
-  return {
-    file,
-    totalMs: ms(total),
-    byPlace: byPlace.map(({ place, amount }) => ({ place, ms: ms(amount), share: share(amount) })),
-    topFunctions: topFunctions.map(({ fn, place, amount }) => ({
-      fn,
-      place,
-      ms: ms(amount),
-      share: share(amount),
-    })),
-  };
+  return { file, totalMs: ms(total), byPlace, topFunctions };
 }
 
 function summarizeAllocations(head: AllocationNode, file: string): ProfileSummary['allocated'] {
@@ -110,27 +101,23 @@ function summarizeAllocations(head: AllocationNode, file: string): ProfileSummar
     node.children.forEach(visit);
   };
   visit(head);
-  const { total, byPlace, topFunctions } = ranked(sampled);
   const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
-  const share = (bytes: number) => Math.round((bytes / total) * 1000) / 1000;
-  return {
-    file,
-    mb: mb(total),
-    byPlace: byPlace.map(({ place, amount }) => ({ place, mb: mb(amount), share: share(amount) })),
-    topFunctions: topFunctions.map(({ fn, place, amount }) => ({
-      fn,
-      place,
-      mb: mb(amount),
-      share: share(amount),
-    })),
-  };
+  const { total, byPlace, topFunctions } = ranked(sampled, 'mb', mb);
+  return { file, mb: mb(total), byPlace, topFunctions };
 }
 
-/** Amounts (time, bytes) by frame, summed by place (the 15 largest) and by function (the 20 largest). */
-function ranked(amounts: readonly (readonly [ProfileNode['callFrame'], number])[]): {
+/**
+ * Amounts (time, bytes) by frame, summed by place (the 15 largest) and by function (the
+ * 20 largest), each in `unit` (`convert` of its amount) and as a share of the total.
+ */
+function ranked<Unit extends string>(
+  amounts: readonly (readonly [ProfileNode['callFrame'], number])[],
+  unit: Unit,
+  convert: (amount: number) => number,
+): {
   total: number;
-  byPlace: { place: string; amount: number }[];
-  topFunctions: { fn: string; place: string; amount: number }[];
+  byPlace: ({ place: string; share: number } & Record<Unit, number>)[];
+  topFunctions: ({ fn: string; place: string; share: number } & Record<Unit, number>)[];
 } {
   let total = 0;
   const places = new Map<string, number>();
@@ -149,13 +136,19 @@ function ranked(amounts: readonly (readonly [ProfileNode['callFrame'], number])[
     entry.amount += amount;
     functions.set(key, entry);
   }
+  const share = (amount: number) => Math.round((amount / total) * 1000) / 1000;
+  // A computed key widens to a string index in TypeScript; the shape is the one declared.
+  const inUnit = (amount: number) => ({ [unit]: convert(amount) }) as Record<Unit, number>;
   return {
     total,
     byPlace: [...places]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
-      .map(([place, amount]) => ({ place, amount })),
-    topFunctions: [...functions.values()].sort((a, b) => b.amount - a.amount).slice(0, 20),
+      .map(([place, amount]) => ({ place, ...inUnit(amount), share: share(amount) })),
+    topFunctions: [...functions.values()]
+      .sort((a, b) => b.amount - a.amount)
+      .slice(0, 20)
+      .map(({ fn, place, amount }) => ({ fn, place, ...inUnit(amount), share: share(amount) })),
   };
 }
 
