@@ -1,4 +1,4 @@
-import { Batch, Consumer, Kafka, Message } from 'kafkajs';
+import { Batch, Consumer, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { Subject } from 'rxjs';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import {
@@ -23,7 +23,7 @@ import {
 } from '../pipelines/io/kafka/outputRecords';
 import { readPartitions } from '../pipelines/io/kafka/readPartitions';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
-import { decodeTelemetry, readingOrigin } from './telemetryRecord';
+import { decodeKnownTelemetry, decodeTelemetry, readingOrigin } from './telemetryRecord';
 import { TelemetryReading } from '../pipelines/telemetryReading';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
@@ -242,27 +242,40 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     const rejected: Message[] = [];
     const late: Message[] = [];
     const rows = new TelemetryRows();
-    for (const [i, message] of batch.messages.entries()) {
+    const pending = uncommitted.get(batch.partition)!;
+    let readThrough = readUpTo.get(batch.partition) ?? -1n;
+    const rereadThrough = rereadUpTo.get(batch.partition) ?? -1n;
+    // As in live.ts: made only for a record that goes to a dead-letter or late topic, and
+    // no closure or iterator per record (under tsx a closure also costs a defineProperty).
+    const sourceOf = (message: KafkaMessage): SourcePosition => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+    });
+    const reject = (message: KafkaMessage, offset: bigint, reason: string, detail: string) => {
+      tracker.processed(batch.partition, offset);
+      counts.invalid++;
+      rejected.push(rejectedRecord(sourceOf(message), reason, detail));
+    };
+    const { messages } = batch;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
       if (i % 1000 === 999) await heartbeat().catch(() => undefined);
       const now = Date.now();
       const offset = BigInt(message.offset);
       // kafkajs fetches from the committed offset again after a rebalance that leaves a
       // partition here: what this source has already taken in must not count twice.
-      if (offset <= (readUpTo.get(batch.partition) ?? -1n)) continue;
+      if (offset <= readThrough) continue;
+      readThrough = offset;
       readUpTo.set(batch.partition, offset);
-      const reread = offset <= (rereadUpTo.get(batch.partition) ?? -1n);
-      const position: SourcePosition = {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-      };
-      const decoded = await decodeTelemetry(message.value, decoder, options.maxMessageBytes, retry);
+      const reread = offset <= rereadThrough;
+      const decoded =
+        decodeKnownTelemetry(message.value, decoder, options.maxMessageBytes) ??
+        (await decodeTelemetry(message.value, decoder, options.maxMessageBytes, retry));
       if (decoded.kind === 'rejected') {
-        tracker.processed(batch.partition, offset);
-        counts.invalid++;
-        rejected.push(rejectedRecord(position, decoded.reason, decoded.detail));
+        reject(message, offset, decoded.reason, decoded.detail);
         continue;
       }
       const unpacked = messageReadings(decoded.message, {
@@ -271,19 +284,18 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         maxBatchReadings: config.maxBatchReadings,
       });
       if (!unpacked.accepted) {
-        tracker.processed(batch.partition, offset);
-        counts.invalid++;
-        rejected.push(rejectedRecord(position, unpacked.reason, unpacked.detail));
+        reject(message, offset, unpacked.reason, unpacked.detail);
         continue;
       }
       // An empty batch is read and done.
       if (unpacked.readings.length === 0) tracker.processed(batch.partition, offset);
-      const alone = (index: number) => readingOrigin(position, decoded.message, index);
-      for (const [index, result] of unpacked.readings.entries()) {
+      const storedOffset = Number(message.offset);
+      for (let index = 0; index < unpacked.readings.length; index++) {
+        const result = unpacked.readings[index]!;
         if (!result.valid) {
           tracker.processed(batch.partition, offset);
           counts.invalid++;
-          const [from, headers] = alone(index);
+          const [from, headers] = readingOrigin(sourceOf(message), decoded.message, index);
           rejected.push(rejectedRecord(from, result.reason, result.detail, headers));
           continue;
         }
@@ -291,12 +303,12 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         const accepted = source.reading(reading, now, reread);
         if (accepted) {
           counts.valid++;
-          uncommitted.get(batch.partition)!.push({ offset, reading });
+          pending.push({ offset, reading });
           tracker.processed(batch.partition, offset, windowEndOf(reading.ts, semantics.windowMs));
         } else {
           counts.late++;
           tracker.processed(batch.partition, offset);
-          const [from, headers] = alone(index);
+          const [from, headers] = readingOrigin(sourceOf(message), decoded.message, index);
           late.push(
             rejectedRecord(
               from,
@@ -309,7 +321,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
             ),
           );
         }
-        rows.add(reading, accepted ? 'valid' : 'late', batch.partition, Number(message.offset), index, now);
+        rows.add(reading, accepted ? 'valid' : 'late', batch.partition, storedOffset, index, now);
       }
     }
     const last = batch.messages.at(-1);
