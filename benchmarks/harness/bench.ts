@@ -6,6 +6,7 @@ import { loadAverage, machineInfo } from './machineInfo';
 import { memoryScenario } from './memoryScenario';
 import { BenchResult, writeResultFile } from './resultsFile';
 import { updateResultsTable } from './resultsTable';
+import { scaleOutScenario } from './scaleOutScenario';
 import { ScenarioOutcome } from './scenarioOutcome';
 import { sinkScenario } from './sinkScenario';
 import { soakScenario } from './soakScenario';
@@ -82,6 +83,8 @@ function runScenario(options: BenchOptions, devicesGiven: boolean): Promise<Scen
       return memoryScenario(options);
     case 'sink':
       return sinkScenario(options);
+    case 'scale-out':
+      return scaleOutScenario(options);
   }
 }
 

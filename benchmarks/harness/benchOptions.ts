@@ -12,6 +12,7 @@ export const SCENARIOS = [
   'soak',
   'memory',
   'sink',
+  'scale-out',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -44,10 +45,12 @@ export interface BenchOptions {
   tableFile: string;
   quiet: boolean;
   /**
-   * e2e (also in compare, peer), sink and latency: run the measured phase under V8's
+   * e2e (also in compare, peer), sink, latency and scale-out: run the measured phase under V8's
    * profiler; the summary goes into the result. memory: a heap snapshot of the drained pipeline.
    */
   profile: boolean;
+  /** scale-out: instances scaled out, after one alone. */
+  instances: number;
   /** The arguments as given, for the record. */
   argv: string[];
 }
@@ -63,11 +66,13 @@ scenarios (each on the local stack, bash ops/stack.sh up; topics of its own, del
   soak             the latency set-up at twice its rate for 10 minutes: RSS, heap and consumer lag over time
   memory           N devices in G groups through the live pipeline (child process): RSS and heap
   sink             status and telemetry inserts through the chDB sink vs INSERT … SELECT from numbers()
+  scale-out        one instance, then --instances N scaled out (DERSTREAM_SCALE_OUT=partials), each a child
+                   process, on one pre-produced topic: readings/s and CPU a reading (instances and broker)
 
 options:
-  --devices N      fleet size (throughput 100000; latency 10 × rate, each device every 10 s; memory 1000000; sink 10000)
-  --groups G       groups (throughput 1000; latency 100; memory 10000; sink 1000)
-  --readings R     readings to pre-produce (throughput 2000000; memory 6 × devices) or telemetry rows (sink 1000000)
+  --devices N      fleet size (throughput and scale-out 100000; latency 10 × rate, each device every 10 s; memory 1000000; sink 10000)
+  --groups G       groups (throughput and scale-out 1000; latency 100; memory 10000; sink 1000)
+  --readings R     readings to pre-produce (throughput and scale-out 2000000; memory 6 × devices) or telemetry rows (sink 1000000)
   --seed S         simulator seed (7)
   --rate R         latency: readings/s (default: half the e2e rate of the newest single-reading e2e/compare/peer
                    result in the --out folder, else in benchmarks/results, else 5000); soak: twice that (the
@@ -77,11 +82,13 @@ options:
   --batch N        sink: telemetry rows per insert (10000); consume-ceiling, e2e, compare, latency,
                    soak: readings per Kafka message (1; above 1 gateways send TelemetryBatch
                    records of up to N readings)
+  --instances N    scale-out: instances scaled out (2)
   --out DIR        where the result JSON goes (benchmarks/results; env DERSTREAM_BENCH_OUT)
   --table FILE     the Markdown results table to update (benchmarks/RESULTS.md; with --out: DIR/RESULTS.md)
   --quiet          no progress bars
-  --profile        e2e, sink and latency: profile the measured phase (V8 sampling, in process; for
-                   latency the pipeline's thread from the simulator's start to the last statuses); the raw
+  --profile        e2e, sink, latency and scale-out: profile the measured phase (V8 sampling; for
+                   latency the pipeline's thread from the simulator's start to the last statuses, for
+                   scale-out each instance's main thread from its first batch to the end); the raw
                    .cpuprofile goes to the temp folder, a summary by package and function into the result;
                    memory: a V8 heap snapshot of the drained pipeline after a full GC goes to the temp
                    folder (its path into the result; sampling stops there)
@@ -96,6 +103,7 @@ const DEFAULTS: Record<Scenario, { devices: number; groups: number; readings?: n
   soak: { devices: 20_000, groups: 100 },
   memory: { devices: 1_000_000, groups: 10_000 },
   sink: { devices: 10_000, groups: 1000, readings: 1_000_000 },
+  'scale-out': { devices: 100_000, groups: 1000, readings: 2_000_000 },
 };
 
 export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -111,6 +119,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
       duration: { type: 'string' },
       window: { type: 'string' },
       batch: { type: 'string' },
+      instances: { type: 'string' },
       out: { type: 'string' },
       table: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -156,6 +165,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     tableFile: resolve(values.table ?? (customOut ? `${outDir}/RESULTS.md` : 'benchmarks/RESULTS.md')),
     quiet: values.quiet ?? false,
     profile: values.profile ?? false,
+    instances: scaleOutInstances(scenario, values.instances, count),
     argv,
   };
 }
@@ -176,4 +186,14 @@ function messageBatch(
       `${scenario} sends single readings only (the Kafka Streams peer reads TelemetryReading records); batches: ${BATCHED_SCENARIOS.join(', ')}`,
     );
   return readings;
+}
+
+function scaleOutInstances(
+  scenario: Scenario,
+  text: string | undefined,
+  count: (flag: string, text: string | undefined, fallback: number) => number,
+): number {
+  if (text !== undefined && scenario !== 'scale-out')
+    throw new ConfigError('--instances', `only scale-out starts several instances, not ${scenario}`);
+  return count('instances', text, 2);
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
+import { brokerPid } from './brokerProcess';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -79,9 +80,7 @@ function packageVersion(name: string): string {
  */
 function brokerVersion(): string {
   try {
-    const stack = resolve(ROOT, process.env.DERSTREAM_STACK_DIR ?? '.stack/local');
-    const pid = readFileSync(join(stack, 'run', 'kafka.pid'), 'utf8').trim();
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const cmdline = readFileSync(`/proc/${brokerPid()}/cmdline`, 'utf8');
     return /kafka-([0-9][^/\s\0]*)\/lib/.exec(cmdline)?.[1] ?? 'unknown';
   } catch {
     return 'unknown';

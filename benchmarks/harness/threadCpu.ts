@@ -34,7 +34,6 @@ export function threadCpuMs(): Record<ThreadKind, number> {
       continue; // ended while listed
     }
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const kind: ThreadKind =
       thread === String(process.pid)
         ? 'main'
@@ -43,9 +42,15 @@ export function threadCpuMs(): Record<ThreadKind, number> {
           : name.startsWith('rdk:')
             ? 'librdkafka'
             : 'chdb';
-    used[kind] += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    used[kind] += cpuMsOfStat(stat);
   }
   return used;
+}
+
+/** The CPU time (user and system) in a `/proc/…/stat` line (a process's or a thread's), ms. */
+export function cpuMsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 /**

@@ -258,6 +258,40 @@ describe('npm run bench at a tiny size', () => {
     expect(Number.isFinite(f.telemetry.ratioBatched) && Number.isFinite(f.statuses.ratioBatched)).toBe(true);
   });
 
+  it('scale-out: one instance, then two scaled out, each a process of its own, read everything and emit every status', async () => {
+    const { figures, parameters, targets } = await run(['scale-out', ...tiny]);
+    type Instances = {
+      instances: number;
+      recordsRead: number;
+      statuses: number;
+      readingsPerSecond: number;
+      cpuPerReadingUs: Record<string, number>;
+    };
+    const f = figures as {
+      fleet: { readings: number; groups: number; windows: number };
+      markers: number;
+      single: Instances;
+      scaled: Instances;
+      ratios: { scaledToSingle: number };
+      checks: Record<string, boolean>;
+    };
+    const total = f.fleet.readings + f.markers;
+    expect(parameters).toMatchObject({ instances: 2 });
+    expect([f.single.instances, f.scaled.instances]).toEqual([1, 2]);
+    expect(f.single.recordsRead).toBe(total);
+    // A rebalance as the second instance joins may have one read again what the other had read.
+    expect(f.scaled.recordsRead).toBeGreaterThanOrEqual(total);
+    expect(f.single.statuses).toBe(f.fleet.groups * f.fleet.windows);
+    expect(f.scaled.statuses).toBeGreaterThanOrEqual(f.single.statuses);
+    expect(Object.values(f.checks).every((check) => check === true)).toBe(true);
+    expect(f.single.readingsPerSecond).toBeGreaterThan(0);
+    expect(f.scaled.readingsPerSecond).toBeGreaterThan(0);
+    expect(Number.isFinite(f.ratios.scaledToSingle) && f.ratios.scaledToSingle > 0).toBe(true);
+    // Scaled out, the instances write partials and each device's reading through the broker.
+    expect(f.scaled.cpuPerReadingUs.broker).toBeGreaterThan(0);
+    expect(targets).toEqual([]);
+  });
+
   it('keeps one table row per scenario, newest run, and a result file per run', () => {
     const table = readFileSync(join(out, 'RESULTS.md'), 'utf8');
     for (const key of results.keys()) expect(table.split(`| \`${key}\``).length).toBe(2);

@@ -1,5 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { cpuPerRecordUs, formatCpuPerRecord, threadCpuMs } from '../../../benchmarks/harness/threadCpu';
+import {
+  cpuMsOfStat,
+  cpuPerRecordUs,
+  formatCpuPerRecord,
+  threadCpuMs,
+} from '../../../benchmarks/harness/threadCpu';
 
 /** Keeps the calling thread on a core for `ms`. */
 function spin(ms: number): void {
@@ -51,5 +56,13 @@ describe('cpuPerRecordUs', () => {
         0,
       ),
     ).toEqual({});
+  });
+});
+
+describe('cpuMsOfStat', () => {
+  it("adds a stat line's user and system ticks, whatever its name holds", () => {
+    // Fields 14 and 15 (utime, stime) in ticks of 10 ms; a thread's name may hold ") ".
+    const stat = '4242 (rdk:main) x) S 1 4242 4242 0 -1 4194304 900 0 0 0 123 45 0 0 20 0 7 0 100 1000 50';
+    expect(cpuMsOfStat(stat)).toBe(1680);
   });
 });
