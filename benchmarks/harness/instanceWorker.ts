@@ -63,9 +63,10 @@ async function main(): Promise<void> {
       process.send!({ kind: 'progress', ...counts } satisfies InstanceMessage);
     },
   });
+  // An instance that wrote no batch (given no partition) measured nothing: its start-up is not a reading's cost.
   const zero = { main: 0, helpers: 0, librdkafka: 0, chdb: 0 };
   const from = first?.cpu ?? zero;
-  const to = last ?? from;
+  const to = first && last ? last : from;
   const cpuMs = Object.fromEntries(
     (Object.keys(to) as ThreadKind[]).map((kind) => [kind, to[kind] - from[kind]]),
   ) as Record<ThreadKind, number>;
