@@ -45,7 +45,12 @@ export class MembershipState {
       this.histories.set(version.groupId, history);
     }
     const i = firstAtOrAfter(history, version.effectiveFrom, (v) => v.effectiveFrom);
-    if (history[i]?.effectiveFrom === version.effectiveFrom) history[i] = version;
+    const known = history[i]?.effectiveFrom === version.effectiveFrom ? history[i] : undefined;
+    // The same version again (the topic read anew, a DMS re-sending its groups) keeps the
+    // snapshot: a new one makes every stage work out its devices' groups again at the
+    // next window close, seconds at a million devices.
+    if (known !== undefined && sameVersion(known, version)) return;
+    if (known !== undefined) history[i] = version;
     else history.splice(i, 0, version);
     const t = firstAtOrAfter(this.changeTimes, version.effectiveFrom, (time) => time);
     if (this.changeTimes[t] !== version.effectiveFrom) this.changeTimes.splice(t, 0, version.effectiveFrom);
@@ -189,4 +194,17 @@ function firstAtOrAfter<T>(sorted: readonly T[], key: number, keyOf: (item: T) =
     else high = mid;
   }
   return low;
+}
+
+/** Whether two versions of one group at one `effectiveFrom` say the same: name, deletion, function and members in order. */
+function sameVersion(a: GroupVersion, b: GroupVersion): boolean {
+  if (a.name !== b.name || a.deleted !== b.deleted || a.members.length !== b.members.length) return false;
+  if (JSON.stringify(a.derFunction) !== JSON.stringify(b.derFunction)) return false;
+  for (let i = 0; i < a.members.length; i++) {
+    const x = a.members[i]!;
+    const y = b.members[i]!;
+    if (x.deviceId !== y.deviceId || x.ratedPower !== y.ratedPower || x.ratedEnergy !== y.ratedEnergy)
+      return false;
+  }
+  return true;
 }

@@ -130,6 +130,23 @@ describe('MembershipState.snapshotAt', () => {
     expect(state.snapshotAt(2 * MIN)).toBe(early);
   });
 
+  it('keeps the snapshot when a version it knows comes again, and rebuilds when anything in it differs', () => {
+    const state = fleet();
+    const before = state.snapshotAt(10 * MIN);
+    // Equal, not the same objects: as when der.groups is read again from its beginning.
+    state.apply(version('g1', 0, ['d1']));
+    state.apply(deletion('g2', 3 * MIN));
+    expect(state.snapshotAt(10 * MIN)).toBe(before);
+    const rated = version('g1', 0, ['d1']);
+    rated.members[0] = { deviceId: 'd1', ratedPower: 1000, ratedEnergy: 5000 };
+    state.apply(rated);
+    const after = state.snapshotAt(10 * MIN);
+    expect(after).not.toBe(before);
+    expect(state.versionAt('g1', 10 * MIN)!.members[0]!.ratedEnergy).toBe(5000);
+    state.apply(version('g1', 0, ['d1'], 'named'));
+    expect(state.snapshotAt(10 * MIN)).not.toBe(after);
+  });
+
   it('rebuilds after any apply, even one effective elsewhere in time', () => {
     const state = fleet();
     const before = state.snapshotAt(10 * MIN);
