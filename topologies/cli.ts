@@ -4,8 +4,7 @@ import { check } from './commands/check';
 import { setup } from './commands/setup';
 import { statuses } from './commands/statuses';
 import { parseReplayOptions, replayCommand } from './commands/replay';
-import { runLive } from './live';
-import { runScaledLive } from './scaledLive';
+import { run } from './commands/run';
 import { parseSimulateOptions, simulate } from './commands/simulate';
 import { loadConfig } from './config';
 
@@ -66,14 +65,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'run': {
       parseArgs({ args: rest, options: {} });
-      const config = loadConfig();
-      await (config.scaleOut === 'partials' ? runScaledLive : runLive)(config, {
-        semantics: config.semantics,
-        consumerGroup: config.consumerGroup,
-        maxMessageBytes: config.maxMessageBytes,
-        log,
-        signal: controller.signal,
-      });
+      await run(loadConfig(), { log, signal: controller.signal });
       return 0;
     }
     case 'statuses': {

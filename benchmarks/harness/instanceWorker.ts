@@ -1,6 +1,5 @@
 import { loadConfig } from '../../topologies/config';
-import { runLive } from '../../topologies/live';
-import { runScaledLive } from '../../topologies/scaledLive';
+import { run } from '../../topologies/commands/run';
 import { ProfileSummary, startCpuProfile } from './cpuProfile';
 import { runScript } from './runScript';
 import { threadCpuMs, ThreadKind } from './threadCpu';
@@ -47,10 +46,7 @@ async function main(): Promise<void> {
     profile = profiler?.then((started) => started.stop());
     controller.abort();
   });
-  await (config.scaleOut === 'partials' ? runScaledLive : runLive)(config, {
-    semantics: config.semantics,
-    consumerGroup: config.consumerGroup,
-    maxMessageBytes: config.maxMessageBytes,
+  await run(config, {
     log: (line) => log.push(line),
     signal: controller.signal,
     onProgress: (running) => {
