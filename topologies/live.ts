@@ -21,7 +21,6 @@ import {
   HEADERS,
   iecStatusRecord,
   rejectedRecord,
-  SourcePosition,
   iecForecastRecord,
   statusRecord,
 } from '../pipelines/io/kafka/outputRecords';
@@ -37,7 +36,7 @@ import { LivePublisher } from './livePublisher';
 import { LiveHealth } from './liveReadiness';
 import { LiveRunLoop } from './liveRunLoop';
 import { PartitionAlignment } from './partitionAlignment';
-import { decodeKnownTelemetry, decodeTelemetry, readingOrigin } from './telemetryRecord';
+import { decodeKnownTelemetry, decodeTelemetry, readingOrigin, sourcePositionOf } from './telemetryRecord';
 import { openLiveServices } from './liveServices';
 
 export interface LiveOptions {
@@ -410,18 +409,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     const late: Message[] = [];
     const rows = new TelemetryRows();
     const from = readUpTo.get(batch.partition) ?? -1n;
-    // Made only for a record that goes to a dead-letter or late topic; no closure is
-    // made per record (under tsx each one also costs a defineProperty for its name).
-    const sourceOf = (message: KafkaMessage): SourcePosition => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-    });
+    // No closure is made per record (under tsx each one also costs a defineProperty for its name).
     const reject = (message: KafkaMessage, offset: bigint, reason: string, detail: string) => {
       commits.processed(batch.partition, offset);
-      rejected.push(rejectedRecord(sourceOf(message), reason, detail));
+      rejected.push(rejectedRecord(sourcePositionOf(batch, message), reason, detail));
     };
     let readThrough = from;
     const { messages } = batch;
@@ -463,7 +454,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       for (let item = 0; item < unpacked.readings.length; item++) {
         const result = unpacked.readings[item]!;
         if (!result.valid) {
-          const [origin, headers] = readingOrigin(sourceOf(message), decoded, item);
+          const [origin, headers] = readingOrigin(sourcePositionOf(batch, message), decoded, item);
           commits.processed(batch.partition, offset);
           rejected.push(rejectedRecord(origin, result.reason, result.detail, headers));
           continue;
@@ -479,7 +470,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
           if (output.kind === 'status') statuses.push(output.status);
           else lateBy ??= output.watermark;
         if (lateBy !== undefined) {
-          const [origin, headers] = readingOrigin(sourceOf(message), decoded, item);
+          const [origin, headers] = readingOrigin(sourcePositionOf(batch, message), decoded, item);
           late.push(
             rejectedRecord(origin, 'LATE', `window ended at or before the watermark ${lateBy}`, {
               [HEADERS.watermark]: String(lateBy),

@@ -14,16 +14,10 @@ import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
 import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
 import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
-import {
-  HEADERS,
-  iecStatusRecord,
-  rejectedRecord,
-  SourcePosition,
-  statusRecord,
-} from '../pipelines/io/kafka/outputRecords';
+import { HEADERS, iecStatusRecord, rejectedRecord, statusRecord } from '../pipelines/io/kafka/outputRecords';
 import { readPartitions } from '../pipelines/io/kafka/readPartitions';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
-import { decodeKnownTelemetry, decodeTelemetry, readingOrigin } from './telemetryRecord';
+import { decodeKnownTelemetry, decodeTelemetry, readingOrigin, sourcePositionOf } from './telemetryRecord';
 import { TelemetryReading } from '../pipelines/telemetryReading';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
@@ -245,19 +239,11 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     const pending = uncommitted.get(batch.partition)!;
     let readThrough = readUpTo.get(batch.partition) ?? -1n;
     const rereadThrough = rereadUpTo.get(batch.partition) ?? -1n;
-    // As in live.ts: made only for a record that goes to a dead-letter or late topic, and
-    // no closure or iterator per record (under tsx a closure also costs a defineProperty).
-    const sourceOf = (message: KafkaMessage): SourcePosition => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-    });
+    // As in live.ts: no closure or iterator per record (under tsx a closure also costs a defineProperty).
     const reject = (message: KafkaMessage, offset: bigint, reason: string, detail: string) => {
       tracker.processed(batch.partition, offset);
       counts.invalid++;
-      rejected.push(rejectedRecord(sourceOf(message), reason, detail));
+      rejected.push(rejectedRecord(sourcePositionOf(batch, message), reason, detail));
     };
     const { messages } = batch;
     for (let i = 0; i < messages.length; i++) {
@@ -295,7 +281,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         if (!result.valid) {
           tracker.processed(batch.partition, offset);
           counts.invalid++;
-          const [from, headers] = readingOrigin(sourceOf(message), decoded.message, index);
+          const [from, headers] = readingOrigin(sourcePositionOf(batch, message), decoded.message, index);
           rejected.push(rejectedRecord(from, result.reason, result.detail, headers));
           continue;
         }
@@ -308,7 +294,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         } else {
           counts.late++;
           tracker.processed(batch.partition, offset);
-          const [from, headers] = readingOrigin(sourceOf(message), decoded.message, index);
+          const [from, headers] = readingOrigin(sourcePositionOf(batch, message), decoded.message, index);
           late.push(
             rejectedRecord(
               from,

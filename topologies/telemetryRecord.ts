@@ -1,4 +1,4 @@
-import { IHeaders } from 'kafkajs';
+import { Batch, IHeaders, KafkaMessage } from 'kafkajs';
 import { DecodedMessage, readingJson } from '../pipelines/decode/messageReadings';
 import { DerstreamError } from '../pipelines/errors';
 import { HEADERS, SourcePosition } from '../pipelines/io/kafka/outputRecords';
@@ -61,6 +61,20 @@ function rejectedFor(error: unknown): DecodedTelemetry {
   if (error instanceof DerstreamError && !error.retriable)
     return { kind: 'rejected', reason: error.code, detail: error.message };
   throw error;
+}
+
+/**
+ * Where a record of `batch` came from, for its dead-letter or late record. Made only for
+ * such a record, not for every one read.
+ */
+export function sourcePositionOf(batch: Batch, message: KafkaMessage): SourcePosition {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+  };
 }
 
 /**
