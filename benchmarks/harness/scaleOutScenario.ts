@@ -4,9 +4,9 @@ import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
 import { BenchOptions } from './benchOptions';
 import { BenchEnvironment, openBenchEnvironment } from './benchEnvironment';
 import { produceEndOfInputMarkers } from './endOfInputMarkers';
-import { produceFleet } from './fleetProduction';
 import { InstancesFigures, runInstancesToEnd } from './instancesToEnd';
 import { formatCount, ratio, ScenarioOutcome } from './scenarioOutcome';
+import { fleetText, produceThroughputFleet, throughputParameters } from './throughputScenario';
 import { formatCpuPerRecord } from './threadCpu';
 
 /**
@@ -24,17 +24,7 @@ import { formatCpuPerRecord } from './threadCpu';
 export async function scaleOutScenario(options: BenchOptions): Promise<ScenarioOutcome> {
   const bench = await openBenchEnvironment(options.scenario, { DERSTREAM_WINDOW: `${options.windowMs}ms` });
   try {
-    const produced = await produceFleet(
-      bench,
-      {
-        devices: options.devices,
-        groups: options.groups,
-        readings: options.readings,
-        seed: options.seed,
-        windowMs: options.windowMs,
-      },
-      { quiet: options.quiet },
-    );
+    const produced = await produceThroughputFleet(bench, options);
     const { type: _type, ...fleet } = produced;
     const markers = await produceEndOfInputMarkers(bench, produced);
     // Created once here: instances starting together would each create them.
@@ -79,19 +69,11 @@ export async function scaleOutScenario(options: BenchOptions): Promise<ScenarioO
     const describe = (name: string, figures: InstancesFigures) =>
       `${name} ${formatCount(figures.readingsPerSecond)} readings/s (steady ${formatCount(figures.steadyReadingsPerSecond)}), CPU µs a reading: ${formatCpuPerRecord(figures.cpuPerReadingUs)}${figures.cpuPerReadingUs.broker === undefined ? '' : `, broker ${figures.cpuPerReadingUs.broker.toFixed(2)}`} (${cpuSum(figures).toFixed(2)} in all)`;
     return {
-      parameters: {
-        devices: options.devices,
-        groups: options.groups,
-        readingsAsked: options.readings,
-        seed: options.seed,
-        windowMs: options.windowMs,
-        partitions: bench.config.topics.telemetry.partitions,
-        instances: options.instances,
-      },
+      parameters: { ...throughputParameters(bench, options), instances: options.instances },
       figures: { fleet, markers, single, scaled, ratios, checks },
       targets: [],
       row: {
-        parameters: `${formatCount(fleet.devices)} devices, ${formatCount(fleet.groups)} groups, ${formatCount(fleet.readings)} readings (${fleet.windows} windows), ${bench.config.topics.telemetry.partitions} partitions; ${options.instances} instances scaled out`,
+        parameters: `${fleetText(fleet, bench.config.topics.telemetry.partitions)}; ${options.instances} instances scaled out`,
         figures: [
           describe('one instance', single),
           describe(`${options.instances} scaled out`, scaled),

@@ -6,7 +6,7 @@ import { BenchEnvironment, openBenchEnvironment } from './benchEnvironment';
 import { ProfileSummary, startCpuProfile } from './cpuProfile';
 import { consumeCeiling } from './consumeCeiling';
 import { produceEndOfInputMarkers } from './endOfInputMarkers';
-import { produceFleet } from './fleetProduction';
+import { produceFleet, ProducedFleet } from './fleetProduction';
 import { runKafkaStreamsPeer } from './kafkaStreamsPeer';
 import { runPipelineToEnd } from './pipelineToEnd';
 import { formatCount, ratio, ScenarioOutcome, TargetCheck } from './scenarioOutcome';
@@ -31,18 +31,7 @@ export async function throughputScenario(options: BenchOptions): Promise<Scenari
   };
   const bench = await openBenchEnvironment(scenario, { DERSTREAM_WINDOW: `${options.windowMs}ms` });
   try {
-    const produced = await produceFleet(
-      bench,
-      {
-        devices: options.devices,
-        groups: options.groups,
-        readings: options.readings,
-        seed: options.seed,
-        windowMs: options.windowMs,
-        batch: options.batch,
-      },
-      { quiet: options.quiet },
-    );
+    const produced = await produceThroughputFleet(bench, options);
     const { type: _type, ...fleet } = produced;
     const readingsPerMessage = fleet.readings / Math.max(1, fleet.messages);
     const measured = parts.ceiling ? await consumeCeiling(bench, { quiet: options.quiet }) : undefined;
@@ -116,15 +105,7 @@ export async function throughputScenario(options: BenchOptions): Promise<Scenari
       `CPU µs a ${produced.batched ? 'record (ceiling) or reading (e2e)' : 'reading'}: ${cpu.join('; ')}`,
     );
     return {
-      parameters: {
-        devices: options.devices,
-        groups: options.groups,
-        readingsAsked: options.readings,
-        seed: options.seed,
-        windowMs: options.windowMs,
-        partitions: bench.config.topics.telemetry.partitions,
-        batch: options.batch,
-      },
+      parameters: { ...throughputParameters(bench, options), batch: options.batch },
       figures: {
         fleet,
         ...(ceiling ? { ceiling } : {}),
@@ -136,7 +117,7 @@ export async function throughputScenario(options: BenchOptions): Promise<Scenari
       targets,
       row: {
         parameters:
-          `${formatCount(fleet.devices)} devices, ${formatCount(fleet.groups)} groups, ${formatCount(fleet.readings)} readings (${fleet.windows} windows), 12 partitions` +
+          fleetText(fleet, bench.config.topics.telemetry.partitions) +
           (fleet.gateways
             ? `; batches of up to ${fleet.gateways.readings} from ${fleet.gateways.gateways} gateways: ${formatCount(fleet.messages)} messages, ${readingsPerMessage.toFixed(1)} readings each`
             : ''),
@@ -147,6 +128,42 @@ export async function throughputScenario(options: BenchOptions): Promise<Scenari
   } finally {
     await bench.teardown();
   }
+}
+
+/** The throughput scenarios' fleet (and scale-out's), pre-produced on the run's topic as `options` ask. */
+export function produceThroughputFleet(
+  bench: BenchEnvironment,
+  options: BenchOptions,
+): Promise<ProducedFleet> {
+  return produceFleet(
+    bench,
+    {
+      devices: options.devices,
+      groups: options.groups,
+      readings: options.readings,
+      seed: options.seed,
+      windowMs: options.windowMs,
+      batch: options.batch,
+    },
+    { quiet: options.quiet },
+  );
+}
+
+/** What a result records of that fleet's parameters. */
+export function throughputParameters(bench: BenchEnvironment, options: BenchOptions): Record<string, number> {
+  return {
+    devices: options.devices,
+    groups: options.groups,
+    readingsAsked: options.readings,
+    seed: options.seed,
+    windowMs: options.windowMs,
+    partitions: bench.config.topics.telemetry.partitions,
+  };
+}
+
+/** The fleet produced, as the results table's row gives it. */
+export function fleetText(fleet: Omit<ProducedFleet, 'type'>, partitions: number): string {
+  return `${formatCount(fleet.devices)} devices, ${formatCount(fleet.groups)} groups, ${formatCount(fleet.readings)} readings (${fleet.windows} windows), ${partitions} partitions`;
 }
 
 /** The pipeline to the end of the topic (the fleet's readings and a marker per partition), then what it wrote: statuses on Kafka, rows in chDB. */
