@@ -67,9 +67,12 @@ const FORECAST_GROUPS_AT_ONCE = 500;
  * Raw telemetry rows (about 90 bytes each) that may wait for the next telemetry insert
  * while reading goes on. The insert waits out DERSTREAM_TELEMETRY_INSERT_EVERY; if the
  * reading waited for it as well, a record would sit in the broker for up to that long,
- * and the one that closes a window with it. A second of 100 k readings/s, 9 MB.
+ * and the one that closes a window with it. Three seconds of 100 k readings/s, 27 MB:
+ * the read loop catches up after a stall (a window worked out ahead takes up to a second
+ * at half a million devices) 2.5 s before a window's closing reading, and at one
+ * second's worth it then waited on an insert just before that reading.
  */
-const TELEMETRY_ROWS_WAITING = 100_000;
+const TELEMETRY_ROWS_WAITING = 300_000;
 
 /** How often the partitions' log ends are compared with what has been read (backlogs). */
 const BACKLOG_CHECK_MS = 5000;
