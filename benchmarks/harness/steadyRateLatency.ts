@@ -14,6 +14,7 @@ import { Distribution, distribution } from './percentiles';
 import { progressBar } from './progressBar';
 import { LagSample, RunSampler, startRunSampler } from './runSampler';
 import { isWarmUpRecord, warmSegmentIndexes } from './segmentIndexWarmUp';
+import { stalledWithin, watchStalls } from './threadStalls';
 import { topicsReady } from './topicsReady';
 
 export interface LatencySpec {
@@ -62,6 +63,15 @@ export interface LatencyFigures {
   closingReadingSentLateMs: Distribution;
   /** Per status: from its window's closing reading being sent to the status on Kafka: the pipeline's (and Kafka's) own part. */
   afterClosingReadingMs: Distribution;
+  /**
+   * Per measured window: how long the pipeline's thread ran no timer (stalls of over
+   * 50 ms, threadStalls.ts) between the window's end and its closing reading being
+   * sent. The window worked out ahead falls there, B / 2 before the closing reading;
+   * readings wait in the broker meanwhile, and the closing one queues behind them.
+   */
+  stalledBeforeClosingMs: number[];
+  /** The pipeline's thread's longest stall from the simulator's start to the last window's statuses, ms. */
+  longestStallMs: number;
   /**
    * Between consecutive reports of the pipeline's progress, which it makes once raw
    * telemetry is written and committed: the telemetry insert's cycle
@@ -175,6 +185,7 @@ export async function steadyRateLatency(
   const controller = new AbortController();
   let sampler: RunSampler | undefined;
   let profiler: Promise<{ stop(): Promise<ProfileSummary> }> | undefined;
+  let stallWatch: ReturnType<typeof watchStalls> | undefined;
   const batchEnds: number[] = [];
   let counts: LiveCounts | undefined;
   const log: string[] = [];
@@ -219,6 +230,7 @@ export async function steadyRateLatency(
         onMessage: (message) => {
           if ((message as PacedSimulatorMessage).kind !== 'started') return;
           startedAt = Date.now();
+          stallWatch = watchStalls();
           if (options.profileFile) profiler = startCpuProfile(options.profileFile);
           if (options.sampleEveryMs)
             sampler = startRunSampler(
@@ -262,6 +274,7 @@ export async function steadyRateLatency(
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
 
+    const stalls = stallWatch?.stop() ?? [];
     const samples = await sampler?.stop();
     const profile = await (await profiler)?.stop();
     const measured = seen.filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd);
@@ -303,6 +316,10 @@ export async function steadyRateLatency(
         measured.map((s) => s.appendedAt - closingAt.get(s.windowEnd)!.sent),
       ),
       batchIntervalMs: distribution(batchEnds.slice(1).map((at, i) => at - batchEnds[i]!)),
+      stalledBeforeClosingMs: [...byWindow.keys()]
+        .sort((a, b) => a - b)
+        .map((windowEnd) => stalledWithin(stalls, windowEnd, closingAt.get(windowEnd)!.sent)),
+      longestStallMs: stalls.reduce((longest, stall) => Math.max(longest, stall.ms), 0),
       perWindowMaxMs: [...byWindow.entries()].sort((a, b) => a[0] - b[0]).map(([, max]) => max),
       statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,
@@ -319,6 +336,7 @@ export async function steadyRateLatency(
         : {}),
     };
   } finally {
+    stallWatch?.stop();
     await sampler?.stop();
     controller.abort();
     await running.catch(() => undefined);
