@@ -15,7 +15,7 @@ import { TelemetryRows } from './telemetryRows';
 export class ClickhouseSink {
   constructor(private readonly clickhouse: ClickhouseExecutor) {}
 
-  /** Raw telemetry rows, in one insert (into chDB, one per 64 MiB). */
+  /** Raw telemetry rows, in one insert (into chDB, one per 8 MiB). */
   async writeTelemetry(rows: TelemetryRows | readonly TelemetryRows[]): Promise<void> {
     await this.clickhouse.insertRowBinary(
       'telemetry',
