@@ -91,8 +91,10 @@ export async function produceReadings(
       if (options.signal?.aborted) break;
       if (options.paced && arrival > Date.now()) {
         sendFilled();
-        const wait = arrival - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        // A timer may fire a millisecond early by the wall clock (libuv counts from the
+        // time it cached at the loop's start), and a reading is never sent before its arrival.
+        for (let wait = arrival - Date.now(); wait > 0; wait = arrival - Date.now())
+          await new Promise((resolve) => setTimeout(resolve, wait));
       }
       let key: string;
       let carried: TelemetryReading[];
