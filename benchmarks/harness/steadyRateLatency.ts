@@ -292,6 +292,7 @@ export async function steadyRateLatency(
         s.windowEnd,
         Math.max(byWindow.get(s.windowEnd) ?? -Infinity, s.appendedAt - s.windowEnd - outOfOrdernessMs),
       );
+    const windowEnds = [...byWindow.keys()].sort((a, b) => a - b);
     return {
       nominalRate: Math.round(((spec.devices * 1000) / intervalMs) * (1 - (EMISSION.dropout ?? 0))),
       intervalMs,
@@ -304,10 +305,10 @@ export async function steadyRateLatency(
       iecBeyondWatermarkMs: distribution(iecBeyond),
       windowCloseToPublishMs: distribution(measured.map((s) => s.appendedAt - s.windowEnd)),
       closingReadingDueMs: distribution(
-        [...byWindow.keys()].map((windowEnd) => closingAt.get(windowEnd)!.due - windowEnd - outOfOrdernessMs),
+        windowEnds.map((windowEnd) => closingAt.get(windowEnd)!.due - windowEnd - outOfOrdernessMs),
       ),
       closingReadingSentLateMs: distribution(
-        [...byWindow.keys()].map((windowEnd) => {
+        windowEnds.map((windowEnd) => {
           const { due, sent } = closingAt.get(windowEnd)!;
           return sent - due;
         }),
@@ -316,11 +317,11 @@ export async function steadyRateLatency(
         measured.map((s) => s.appendedAt - closingAt.get(s.windowEnd)!.sent),
       ),
       batchIntervalMs: distribution(batchEnds.slice(1).map((at, i) => at - batchEnds[i]!)),
-      stalledBeforeClosingMs: [...byWindow.keys()]
-        .sort((a, b) => a - b)
-        .map((windowEnd) => stalledWithin(stalls, windowEnd, closingAt.get(windowEnd)!.sent)),
+      stalledBeforeClosingMs: windowEnds.map((windowEnd) =>
+        stalledWithin(stalls, windowEnd, closingAt.get(windowEnd)!.sent),
+      ),
       longestStallMs: stalls.reduce((longest, stall) => Math.max(longest, stall.ms), 0),
-      perWindowMaxMs: [...byWindow.entries()].sort((a, b) => a[0] - b[0]).map(([, max]) => max),
+      perWindowMaxMs: windowEnds.map((windowEnd) => byWindow.get(windowEnd)!),
       statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,
       simulatorClient: client,
