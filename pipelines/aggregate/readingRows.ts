@@ -39,6 +39,8 @@ const STRIDE = 8;
  * bytes a reading, one cache line, with nothing for the garbage collector to trace.
  */
 export class ReadingRows {
+  /** Doubles in a row. */
+  static readonly STRIDE = STRIDE;
   data: Float64Array;
 
   constructor(capacity: number) {
