@@ -74,13 +74,6 @@ const FORECAST_GROUPS_AT_ONCE = 500;
  */
 const TELEMETRY_ROWS_WAITING = 300_000;
 
-/**
- * A telemetry insert keeps chDB's threads busy for a tenth of a second and more, on
- * the cores the read loop, the broker and the statuses' publish share. One waits, up to
- * this long, while a window worked out ahead waits for its closing reading.
- */
-const TELEMETRY_HELD_BEFORE_CLOSE_MS = 3000;
-
 /** How often the partitions' log ends are compared with what has been read (backlogs). */
 const BACKLOG_CHECK_MS = 5000;
 
@@ -314,9 +307,6 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     async (take) => {
       const wait = telemetryInsertedAt + config.telemetryInsertEveryMs - Date.now();
       if (wait > 0) await pause(wait, options.signal);
-      const heldUntil = Date.now() + TELEMETRY_HELD_BEFORE_CLOSE_MS;
-      while (engine.closeDue && Date.now() < heldUntil && !options.signal.aborted)
-        await pause(20, options.signal);
       const items = take();
       const rows = items.flatMap((item) => item.rows);
       if (rows.some((part) => part.count > 0))
