@@ -3,8 +3,8 @@
  * closes a window takes (every device scanned, every group merged), how long the
  * readings that work a window out ahead of its close or compact a closed one take
  * (`aheadMs`: any other reading over 20 ms), and how much heap the engine holds per
- * device. A script to run by hand, not a test: timings depend on
- * the machine, and this one is shared.
+ * device. A script to run by hand, not a test: timings depend on the machine, and this
+ * one is shared.
  *
  *   npx tsx --expose-gc benchmarks/engine/windowClose.ts [devices] [groups] [windows] [--pregenerate]
  *
@@ -16,17 +16,13 @@
  * fall into the closes (for timing and profiles; the heap figure is then the engine's
  * own structures only).
  */
-import { createFleet, fleetReadings } from '../simulator/fleet';
-import { groupVersionsFromJson } from '../../pipelines/membership/parseGroupsJson';
-import { MembershipState } from '../../pipelines/membership/membershipState';
+import { PARTITIONS, WINDOW_MS, engineFleet } from './engineFleet';
 import { StatusEngine, defaultSemantics } from '../../pipelines/statusEngine';
 
 const devices = Number(process.argv[2] ?? 175_000);
 const groups = Number(process.argv[3] ?? 1000);
 const windows = Number(process.argv[4] ?? 6);
 const pregenerate = process.argv.includes('--pregenerate');
-const PARTITIONS = 12;
-const WINDOW_MS = 60_000;
 /** A reading that takes longer without emitting a status is counted as one worked out ahead. */
 const AHEAD_MS = 20;
 
@@ -38,19 +34,8 @@ const heapMb = () => {
   return (heapUsed + arrayBuffers) / 2 ** 20;
 };
 
-const fleet = createFleet({ devices, groups, seed: 7, intervalMs: WINDOW_MS });
-const partitionOf = new Map(fleet.devices.map((device, i) => [device.id, i % PARTITIONS]));
-const membership = new MembershipState();
-for (const version of groupVersionsFromJson({ groups: fleet.groups })) membership.apply(version);
-const start = Date.UTC(2026, 10, 23, 12);
-const generated = fleetReadings(fleet, {
-  start,
-  end: start + windows * WINDOW_MS,
-  seed: 7,
-  jitterMs: 2000,
-  dropout: 0.01,
-  duplicateShare: 0.001,
-});
+const { membership, partitionOf, start, readings: fleetReadings } = engineFleet(devices, groups);
+const generated = fleetReadings(start + windows * WINDOW_MS);
 const readings = pregenerate ? [...generated] : generated;
 const beforeEngine = heapMb();
 const engine = new StatusEngine(defaultSemantics(WINDOW_MS), membership);

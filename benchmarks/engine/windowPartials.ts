@@ -7,15 +7,12 @@
  *
  *   npx tsx benchmarks/engine/windowPartials.ts [devices] [groups] [rounds]   (default 556000 1000 40)
  *
- * The fleet is the latency scenario's (devices in 1–3 groups, every device reporting
- * once a minute with the simulator's jitter), spread over 12 partitions by device
- * index; three and a half windows of readings are taken in before the window after
- * them is worked out. The check is a sum over the rounded partials, the same for any
+ * The fleet is `windowClose.ts`'s ({@link engineFleet}: every device once a minute);
+ * the default size is the latency scenario's. Three and a half windows of readings are
+ * taken in before the window after them is worked out. The check is a sum over the rounded partials, the same for any
  * change that keeps the statuses.
  */
-import { createFleet, fleetReadings } from '../simulator/fleet';
-import { groupVersionsFromJson } from '../../pipelines/membership/parseGroupsJson';
-import { MembershipState } from '../../pipelines/membership/membershipState';
+import { PARTITIONS, WINDOW_MS, engineFleet } from './engineFleet';
 import { PartialStage } from '../../pipelines/aggregate/partialStage';
 import { PartialAggregate } from '../../pipelines/aggregate/partialAggregate';
 import { roundExact } from '../../pipelines/aggregate/exactSum';
@@ -24,27 +21,14 @@ import { windowEndOf } from '../../pipelines/window/tumblingWindow';
 const devices = Number(process.argv[2] ?? 556_000);
 const groups = Number(process.argv[3] ?? 1000);
 const rounds = Number(process.argv[4] ?? 40);
-const PARTITIONS = 12;
-const WINDOW_MS = 60_000;
 const STALENESS_MS = 3 * WINDOW_MS;
 
-const fleet = createFleet({ devices, groups, seed: 7, intervalMs: WINDOW_MS });
-const membership = new MembershipState();
-for (const version of groupVersionsFromJson({ groups: fleet.groups })) membership.apply(version);
+const { membership, partitionOf, start, readings } = engineFleet(devices, groups);
 const stages = Array.from(
   { length: PARTITIONS },
   (_, p) => new PartialStage(p, (ts) => windowEndOf(ts, WINDOW_MS), STALENESS_MS),
 );
-const partitionOf = new Map(fleet.devices.map((device, i) => [device.id, i % PARTITIONS]));
-const start = Date.UTC(2026, 10, 23, 12);
-for (const [, reading] of fleetReadings(fleet, {
-  start,
-  end: start + 3.5 * WINDOW_MS,
-  seed: 7,
-  jitterMs: 2000,
-  dropout: 0.01,
-  duplicateShare: 0.001,
-}))
+for (const [, reading] of readings(start + 3.5 * WINDOW_MS))
   stages[partitionOf.get(reading.deviceId)!]!.add(reading);
 
 const end = start + 4 * WINDOW_MS;

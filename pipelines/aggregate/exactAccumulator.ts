@@ -22,6 +22,7 @@ export class ExactAccumulator {
   /** By sum: the lowest and highest chunk written since the last drain. */
   private readonly lowest: Int32Array;
   private readonly highest: Int32Array;
+  /** By sum: the terms in its chunks, up to MAX_TERMS. */
   private readonly terms: Int32Array;
   /** By sum: terms out of the chunks' range, and what a full sum moved out. */
   private readonly spilled: ExactSum[];

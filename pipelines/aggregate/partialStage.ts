@@ -309,9 +309,9 @@ export class PartialStage {
    * Counts and the voltage range are kept in locals and written once: a double written
    * to an object's field that may also be null is a new heap number each time. The
    * members go a block at a time, their readings first copied by {@link gather}; the
-   * sums then run on the copies, in the stage's {@link ExactAccumulator}. Together the
-   * two took the work of a window (556 k devices, 1,000 groups) from 160–180 ms to
-   * 120–140 ms (`benchmarks/RESULTS.md`); either alone, hardly.
+   * sums then run on the copies, in the stage's {@link ExactAccumulator}. Only the two
+   * together saved CPU (`benchmarks/engine/windowPartials.ts`; figures in
+   * `benchmarks/RESULTS.md`, "A window's partials, gathered").
    */
   private addMembers(
     partial: PartialAggregate,
