@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { insertTexts } from '../../../../pipelines/io/clickhouse/jsonEachRow';
 import { loadMigrations } from '../../../../pipelines/io/clickhouse/migrations';
+import { encodeRowBinary } from '../../../../pipelines/io/clickhouse/rowBinary';
 import { RowBinaryFileInserts } from '../../../../pipelines/io/clickhouse/rowBinaryFileInserts';
+import { TELEMETRY_COLUMNS } from '../../../../pipelines/io/clickhouse/telemetryRows';
 
 const MB = 1024 * 1024;
 const T = 1_767_225_600_000;
@@ -129,6 +131,30 @@ describe('RowBinaryFileInserts (chDB)', () => {
     expect(await inserts.insert('telemetry', ROWS.telemetry!, 4096)).toBe(true);
     expect(session.query('SELECT count() FROM telemetry', 'CSV').trim()).toBe(String(ROWS.telemetry!.length));
     expect(all('telemetry')).toBe(all('telemetry_json'));
+  });
+
+  it('writes an insert of more chunks than one vectored write takes (IOV_MAX, 1024) whole', async () => {
+    session.query('TRUNCATE TABLE telemetry');
+    session.query('TRUNCATE TABLE telemetry_json');
+    // A consumer batch's rows are one chunk, so a live insert is thousands of them.
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...ROWS.telemetry![i % 300]!, source_offset: i }));
+    const chunks = rows.flatMap((row) => encodeRowBinary([row], TELEMETRY_COLUMNS, MB)!);
+    expect(chunks).toHaveLength(rows.length);
+    await inserts.insertRows(
+      'telemetry',
+      { columns: TELEMETRY_COLUMNS, chunks, count: rows.length },
+      64 * MB,
+    );
+    for (const text of insertTexts(rows))
+      await session.insert({
+        table: 'telemetry_json',
+        values: text.text,
+        format: text.format,
+        ...(text.format === 'JSONCompactEachRow' ? { columns: text.columns } : {}),
+      });
+    expect(session.query('SELECT count() FROM telemetry', 'CSV').trim()).toBe(String(rows.length));
+    expect(all('telemetry')).toBe(all('telemetry_json'));
+    expect(leftOver()).toEqual([]);
   });
 
   it('leaves rows it is not for to the caller, having inserted nothing', async () => {
