@@ -104,6 +104,14 @@ export class StatusEngine {
     return this.lastEmittedEnd;
   }
 
+  /**
+   * Whether the next window has been worked out ahead and waits for its closing
+   * reading: from min(B, W)/2 before its end, in event time, to its close.
+   */
+  get closeDue(): boolean {
+    return this.ahead !== undefined;
+  }
+
   get devicesTracked(): number {
     let n = 0;
     for (const stage of this.stages.values()) n += stage.deviceCount;

@@ -74,6 +74,17 @@ const FORECAST_GROUPS_AT_ONCE = 500;
  */
 const TELEMETRY_ROWS_WAITING = 300_000;
 
+/**
+ * The longest a telemetry insert waits while a window worked out ahead waits for its
+ * closing reading (StatusEngine.closeDue): B / 2 at the default B, and then some. An
+ * insert keeps chDB's threads busy for a tenth of a second and more, on the cores the
+ * close and the statuses' publish need; one started earlier is done by the close, since
+ * it takes a fraction of B / 2 (benchmarks/RESULTS.md, "The latency tail, traced").
+ */
+const TELEMETRY_HELD_BEFORE_CLOSE_MS = 3000;
+/** How often a held insert looks whether the window has closed. */
+const CLOSE_DUE_POLL_MS = 20;
+
 /** How often the partitions' log ends are compared with what has been read (backlogs). */
 const BACKLOG_CHECK_MS = 5000;
 
@@ -307,6 +318,15 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     async (take) => {
       const wait = telemetryInsertedAt + config.telemetryInsertEveryMs - Date.now();
       if (wait > 0) await pause(wait, options.signal);
+      const heldUntil = Date.now() + TELEMETRY_HELD_BEFORE_CLOSE_MS;
+      // Never so long that reading waits on it (past the rows that may wait, adders wait).
+      while (
+        engine.closeDue &&
+        telemetryWriter.waiting < TELEMETRY_ROWS_WAITING &&
+        Date.now() < heldUntil &&
+        !options.signal.aborted
+      )
+        await pause(CLOSE_DUE_POLL_MS, options.signal);
       const items = take();
       const rows = items.flatMap((item) => item.rows);
       if (rows.some((part) => part.count > 0))

@@ -53,6 +53,11 @@ export class WriteBehind<T> {
     return this.pendingWeight <= this.limit.capacity ? { written: queued.written, room: NOW } : queued;
   }
 
+  /** What waits for the next write (not yet taken), in the capacity's `weigh` units. */
+  get waiting(): number {
+    return this.pendingWeight;
+  }
+
   /** Resolves once every item handed in so far has been through a write (done or failed). */
   async drain(): Promise<void> {
     let tail: Promise<void>;

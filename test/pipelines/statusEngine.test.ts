@@ -217,6 +217,26 @@ describe('windows and time (SEMANTICS.md §3)', () => {
     ]);
   });
 
+  it('has a close due from A = min(B, W) / 2 before a window end, once groups run, until the window is out', () => {
+    const membership = new MembershipState();
+    membership.apply(group('g1', ['d1']));
+    const engine = new StatusEngine(semantics(), membership);
+    // B = 5 s: the window ending at 60 s starts g1; none was running to work out ahead.
+    engine.reading(0, reading('d1', 58 * S), 0);
+    expect(engine.closeDue).toBe(false);
+    expect(engine.reading(0, reading('d1', 65 * S), 0)).toHaveLength(1);
+    expect(engine.closeDue).toBe(false);
+    // The next end is 120 s: due from the watermark 117.5 s, the largest ts 122.5 s.
+    engine.reading(0, reading('d1', 122_499), 0);
+    expect(engine.closeDue).toBe(false);
+    engine.reading(0, reading('d1', 122_500), 0);
+    expect(engine.closeDue).toBe(true);
+    expect(engine.reading(0, reading('d1', 125 * S), 0)).toEqual([
+      { kind: 'status', status: expect.objectContaining({ windowEnd: 120 * S }) },
+    ]);
+    expect(engine.closeDue).toBe(false);
+  });
+
   it('sends a reading whose window ended at or before the watermark (L = 0) to the late output, changing nothing', () => {
     const { statuses, late } = run(
       [group('g1', ['d1', 'd2'])],

@@ -104,4 +104,19 @@ describe('WriteBehind', () => {
     await writer.drain();
     expect(taken).toEqual([['a'], ['bc', 'def', 'g'], ['hijkl', 'm']]);
   });
+
+  it('tells what waits for the next write, by weight, until the write takes it', async () => {
+    const { writer, finish } = manualWrites({ capacity: 5, weigh: (item) => item.length });
+    writer.add('a');
+    await new Promise((r) => setImmediate(r));
+    expect(writer.waiting).toBe(0);
+    writer.add('bc');
+    writer.add('def');
+    expect(writer.waiting).toBe(5);
+    finish[0]!();
+    await new Promise((r) => setImmediate(r));
+    expect(writer.waiting).toBe(0);
+    finish[1]!();
+    await writer.drain();
+  });
 });
