@@ -140,7 +140,7 @@ export class RowBinaryFileInserts {
 async function writeChunks(file: string, chunks: readonly Buffer[]): Promise<void> {
   const handle = await open(file, 'w');
   try {
-    let left = [...chunks];
+    let left: readonly Buffer[] = chunks;
     while (left.length > 0) {
       const { bytesWritten } = await handle.writev(left);
       left = unwritten(left, bytesWritten);
