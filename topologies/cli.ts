@@ -131,7 +131,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof DerstreamError) {
       process.stderr.write(`derstream: ${error.message}\n`);
-    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    } else if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`derstream: ${messageOf(error)}; see npm run -s derstream -- --help\n`);
       process.exit(2);
     } else {

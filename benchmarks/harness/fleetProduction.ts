@@ -1,5 +1,5 @@
 import { Type } from 'avsc';
-import { Message } from 'kafkajs';
+import { requestChunks } from '../../pipelines/io/kafka/requestChunks';
 import { createFleet, EmissionOptions, Fleet, fleetReadings } from '../simulator/fleet';
 import { produceReadings } from '../simulator/fleetProducer';
 import { GatewayBatching, gatewayBatching } from '../simulator/gatewayBatches';
@@ -57,9 +57,6 @@ export const EMISSION: Omit<EmissionOptions, 'start' | 'end'> = {
   lateShare: 0.001,
   duplicateShare: 0.001,
 };
-
-/** How much of the group topic goes in one produce request (the broker takes 8 MiB batches). */
-const GROUP_CHUNK_BYTES = 2 << 20;
 
 /**
  * Creates the run's topics, registers the telemetry schema, publishes the fleet's
@@ -162,21 +159,9 @@ export async function publishSchemaAndGroups(
   const producer = bench.kafka.producer({ idempotent: true });
   await producer.connect();
   try {
-    let chunk: Message[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (chunk.length === 0) return;
-      await producer.send({ topic: config.topics.groups.name, acks: -1, messages: chunk });
-      chunk = [];
-      bytes = 0;
-    };
-    for (const group of fleet.groups) {
-      const value = JSON.stringify(group);
-      chunk.push({ key: group.mRID, value });
-      bytes += value.length;
-      if (bytes >= GROUP_CHUNK_BYTES) await flush();
-    }
-    await flush();
+    const groups = fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) }));
+    for (const topicMessages of requestChunks([{ topic: config.topics.groups.name, messages: groups }]))
+      await producer.sendBatch({ acks: -1, topicMessages });
   } finally {
     await producer.disconnect();
   }

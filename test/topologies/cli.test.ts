@@ -1,7 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
+import { loadConfig } from '../../topologies/config';
 import { derstream } from '../support/cli';
+import { runId } from '../support/services';
 
 const chdb = () => ({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-cli-')) });
 
@@ -77,6 +80,37 @@ describe('derstream CLI', () => {
       /^derstream: DERSTREAM_LATENESS: "soon" is not a duration/,
     );
   });
+
+  it("simulate puts a large fleet's membership on the groups topic, in requests the broker takes", async () => {
+    const env = { ...chdb(), DERSTREAM_TOPIC_PREFIX: `test-${runId()}.` };
+    const config = loadConfig({ ...process.env, ...env });
+    const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
+    try {
+      expect(derstream(['setup'], env).status).toBe(0);
+      // 200,000 devices in 1,000 groups: some 20 MB of membership, over the broker's 8 MiB a request.
+      const args = [
+        '--devices',
+        '200000',
+        '--groups',
+        '1000',
+        '--rate',
+        '1000',
+        '--duration',
+        '1s',
+        '--late',
+        '0',
+      ];
+      const result = derstream(['simulate', ...args], env);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const offsets = await admin.fetchTopicOffsets(config.topics.groups.name);
+      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(1000);
+    } finally {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(env.DERSTREAM_TOPIC_PREFIX));
+      await admin.deleteTopics({ topics });
+      await admin.disconnect();
+    }
+  }, 180_000);
 
   it('bad options and commands exit 2 with a pointer to --help', () => {
     const unknown = derstream(['frobnicate']);

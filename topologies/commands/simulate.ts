@@ -2,6 +2,7 @@ import { Type } from 'avsc';
 import { ConfigError } from '../../pipelines/errors';
 import { durationSetting } from '../../pipelines/config/settings';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
+import { requestChunks } from '../../pipelines/io/kafka/requestChunks';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import {
   batchSubject,
@@ -143,11 +144,10 @@ export async function simulate(
   // a pipeline started before or after the simulator knows the groups.
   const groupsProducer = kafka.producer({ idempotent: true });
   await groupsProducer.connect();
-  await groupsProducer.send({
-    topic: config.topics.groups.name,
-    acks: -1,
-    messages: fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) })),
-  });
+  // In requests the broker takes: a large fleet's membership is tens of megabytes.
+  const groups = fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) }));
+  for (const topicMessages of requestChunks([{ topic: config.topics.groups.name, messages: groups }]))
+    await groupsProducer.sendBatch({ acks: -1, topicMessages });
   await groupsProducer.disconnect();
   const backfill = options.start !== undefined;
   const start = options.start ?? Date.now();
