@@ -38,6 +38,7 @@ import { LiveRunLoop } from './liveRunLoop';
 import { PartitionAlignment } from './partitionAlignment';
 import { decodeKnownTelemetry, decodeTelemetry, readingOrigin, sourcePositionOf } from './telemetryRecord';
 import { openLiveServices } from './liveServices';
+import { TELEMETRY_ROWS_WAITING, TelemetryInsertPacing, pause } from './telemetryInsertPacing';
 
 export interface LiveOptions {
   semantics: LiveSemantics;
@@ -62,17 +63,6 @@ export interface LiveOptions {
  * 10,000 groups, every row, its JSON and every IEC message at once cost gigabytes.
  */
 const FORECAST_GROUPS_AT_ONCE = 500;
-
-/**
- * Raw telemetry rows (about 90 bytes each) that may wait for the next telemetry insert
- * while reading goes on. The insert waits out DERSTREAM_TELEMETRY_INSERT_EVERY; if the
- * reading waited for it as well, a record would sit in the broker for up to that long,
- * and the one that closes a window with it. Three seconds of 100 k readings/s, 27 MB:
- * the read loop catches up after a stall (a window worked out ahead takes up to a second
- * at half a million devices) 2.5 s before a window's closing reading, and at one
- * second's worth it then waited on an insert just before that reading.
- */
-const TELEMETRY_ROWS_WAITING = 300_000;
 
 /**
  * The longest a telemetry insert waits while a window worked out ahead waits for its
@@ -313,11 +303,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
 
   const judgedLate = new Set<string>();
   const held = new Set<number>();
-  let telemetryInsertedAt = 0;
+  const pacing = new TelemetryInsertPacing(config.telemetryInsertEveryMs, options.signal);
   const telemetryWriter = new WriteBehind<TelemetryToCommit>(
     async (take) => {
-      const wait = telemetryInsertedAt + config.telemetryInsertEveryMs - Date.now();
-      if (wait > 0) await pause(wait, options.signal);
+      await pacing.due();
       const heldUntil = Date.now() + TELEMETRY_HELD_BEFORE_CLOSE_MS;
       // Never so long that reading waits on it (past the rows that may wait, adders wait).
       while (
@@ -329,10 +318,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
         await pause(CLOSE_DUE_POLL_MS, options.signal);
       const items = take();
       const rows = items.flatMap((item) => item.rows);
-      if (rows.some((part) => part.count > 0))
-        await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
+      await pacing.insert(rows, () =>
+        publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows)),
+      );
       publisher.resume();
-      telemetryInsertedAt = Date.now();
       const { offsets, emittedThrough, counts: written } = items.at(-1)!;
       // The commit carries how far statuses are out: a restart resumes from there (restore below).
       await publisher.commit(
@@ -641,18 +630,4 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   );
   loop.finish();
   return counts;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (a stopping run writes what it has now). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

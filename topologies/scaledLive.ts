@@ -17,6 +17,7 @@ import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
 import { HEADERS, iecStatusRecord, rejectedRecord, statusRecord } from '../pipelines/io/kafka/outputRecords';
 import { readPartitions } from '../pipelines/io/kafka/readPartitions';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
+import { WriteBehind } from '../pipelines/io/writeBehind';
 import { decodeKnownTelemetry, decodeTelemetry, readingOrigin, sourcePositionOf } from './telemetryRecord';
 import { TelemetryReading } from '../pipelines/telemetryReading';
 import { statusEvents } from '../pipelines/translate/statusEvents';
@@ -30,9 +31,22 @@ import { LiveHealth } from './liveReadiness';
 import { LiveRunLoop } from './liveRunLoop';
 import { openLiveServices } from './liveServices';
 import { PartitionAlignment } from './partitionAlignment';
+import { TELEMETRY_ROWS_WAITING, TelemetryInsertPacing } from './telemetryInsertPacing';
 
 /** How often a partition's progress marker is sent again when nothing changed (a merge partition that moved learns it). */
 const MARKER_REPEAT_MS = 5000;
+
+/** A telemetry batch's raw rows, and how far they take its partition once inserted. */
+interface TelemetryToInsert {
+  partition: number;
+  /** The source that read them: a partition revoked meanwhile is not moved on by them. */
+  source: PartialSource;
+  /** The last offset of the partition taken in with them. */
+  through: bigint;
+  rows: TelemetryRows;
+  /** The readings taken in once these are written. */
+  readings: Pick<LiveCounts, 'valid' | 'invalid' | 'late'>;
+}
 
 /** A committed telemetry reading as the device-readings changelog keeps it. */
 interface DeviceReadingRecord {
@@ -48,9 +62,12 @@ interface DeviceReadingRecord {
  *   {@link PartialSource} each: readings in, the partials of each window out on
  *   `der.partials` (key = group mRID) once the partition's watermark has passed it,
  *   followed by a progress marker to every partials partition. Telemetry offsets are
- *   committed once the partials of their windows are acknowledged (acks = all), with
- *   `{through}` (the last window sent) as metadata, after each device's latest
- *   committed reading is on the compacted `der.device-readings` (same partition number).
+ *   committed once the partials of their windows are acknowledged (acks = all) and
+ *   their raw telemetry is in ClickHouse, with `{through}` (the last window sent) as
+ *   metadata, after each device's latest committed reading is on the compacted
+ *   `der.device-readings` (same partition number). Raw telemetry is inserted behind
+ *   the reading, at most every `DERSTREAM_TELEMETRY_INSERT_EVERY`, every partition's
+ *   rows together, as in one process.
  * - **Merges.** The instance's share of the partials partitions (consumer group
  *   `<group>.merge`), one {@link PartialsMerge} each: a window is emitted once every
  *   telemetry partition has sent its partials for it. Statuses go to this instance's
@@ -80,6 +97,8 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   const snapshotAt = (windowEnd: number) => membership.snapshotAt(windowEnd);
   const retry = { log, signal: options.signal };
   const counts: LiveCounts = { valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };
+  /** What of `counts` is written (readings: raw telemetry inserted and committed), for onProgress. */
+  const writtenCounts: LiveCounts = { ...counts };
 
   const telemetryConsumer: Consumer = services.consumer(options.consumerGroup);
   const mergeConsumer: Consumer = services.consumer(`${options.consumerGroup}.merge`);
@@ -116,6 +135,8 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   /** Per telemetry partition, the last offset taken in; after a restore, what the commit resumed from had taken in. */
   const readUpTo = new Map<number, bigint>();
   const rereadUpTo = new Map<number, bigint>();
+  /** Per telemetry partition, the last offset whose raw telemetry is in ClickHouse: no commit passes it. */
+  const insertedThrough = new Map<number, bigint>();
   const pipelineWatermark = () =>
     Math.max(-Infinity, ...[...merges.values()].map((m) => m.progress.watermark));
   // The pipeline's watermark as this instance's merges see it: with no merge here, none,
@@ -189,13 +210,16 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     await commitSources(only);
   };
 
+  /** Commits each partition as far as its partials are out and its raw telemetry inserted, its devices' readings on the changelog first. */
   const commitSources = async (only?: number) => {
     const changelog: Message[] = [];
     const offsets: { partition: number; offset: bigint; metadata: string }[] = [];
     for (const [partition, source] of sources) {
       if (only !== undefined && partition !== only) continue;
-      const offset = sourceCommits.get(partition)!.committable(source.through).get(partition);
-      if (offset === undefined) continue;
+      const windowsOut = sourceCommits.get(partition)!.committable(source.through).get(partition);
+      const inserted = insertedThrough.get(partition);
+      if (windowsOut === undefined || inserted === undefined) continue;
+      const offset = windowsOut <= inserted ? windowsOut : inserted + 1n;
       const pending = uncommitted.get(partition)!;
       const written = changelogTs.get(partition)!;
       const latest = new Map<string, { offset: bigint; reading: TelemetryReading }>();
@@ -229,10 +253,33 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     await publisher.commit(telemetryConsumer, topics.telemetry.name, offsets);
   };
 
+  const pacing = new TelemetryInsertPacing(config.telemetryInsertEveryMs, options.signal);
+  const telemetryWriter = new WriteBehind<TelemetryToInsert>(
+    async (take) => {
+      await pacing.due();
+      const items = take();
+      const rows = items.map((item) => item.rows);
+      await pacing.insert(rows, () =>
+        publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows)),
+      );
+      publisher.resume();
+      await loop.serial(async () => {
+        for (const { partition, source, through } of items)
+          if (sources.get(partition) === source && through > (insertedThrough.get(partition) ?? -1n))
+            insertedThrough.set(partition, through);
+        await commitSources();
+      });
+      Object.assign(writtenCounts, items.at(-1)!.readings);
+      options.onProgress?.({ ...writtenCounts });
+    },
+    { capacity: TELEMETRY_ROWS_WAITING, weigh: (item) => item.rows.count },
+  );
+
+  /** Handles a batch in its turn; what it gives back is waited for out of turn: room for its rows. */
   const handleTelemetry = async (batch: Batch, heartbeat: () => Promise<void>) => {
     const source = sources.get(batch.partition);
     const tracker = sourceCommits.get(batch.partition);
-    if (!source || !tracker) return;
+    if (!source || !tracker) return { room: Promise.resolve() };
     const rejected: Message[] = [];
     const late: Message[] = [];
     const rows = new TelemetryRows();
@@ -316,7 +363,6 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       source.setBacklog(behind > 0n);
       metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
     }
-    await publisher.retry('writing telemetry to ClickHouse', () => sink.writeTelemetry(rows));
     await publisher.send([
       { topic: topics.deadLetter.name, messages: rejected },
       { topic: topics.late.name, messages: late },
@@ -325,7 +371,16 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     publisher.resume();
     alignSources();
     publisher.countReadings(rows.count - late.length, rejected, late.length);
-    options.onProgress?.({ ...counts });
+    const ticket = telemetryWriter.add({
+      partition: batch.partition,
+      source,
+      through: readThrough,
+      rows,
+      readings: { valid: counts.valid, invalid: counts.invalid, late: counts.late },
+    });
+    ticket.written.catch((error: unknown) => loop.fail(error, 'a write failed for good'));
+    // In an object: a promise returned as it is would be awaited in the turn.
+    return { room: ticket.room };
   };
 
   // ---- merges: partials partitions ----
@@ -409,9 +464,10 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       },
     ]);
     counts.statuses += statuses.length;
+    writtenCounts.statuses = counts.statuses;
     publisher.countStatuses(statuses);
     for (const status of statuses) statusVersions.next(status);
-    options.onProgress?.({ ...counts });
+    options.onProgress?.({ ...writtenCounts });
   };
 
   // ---- consumers ----
@@ -459,6 +515,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       lastMarkers.delete(partition);
       readUpTo.delete(partition);
       rereadUpTo.delete(partition);
+      insertedThrough.delete(partition);
     },
     restoreSources,
     () => {
@@ -481,17 +538,17 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     () => undefined,
   );
 
-  for (const [consumer, topic, handle] of [
-    [mergeConsumer, topics.partials.name, handlePartials],
-    [telemetryConsumer, topics.telemetry.name, handleTelemetry],
+  for (const [consumer, topic, eachBatch] of [
+    [mergeConsumer, topics.partials.name, loop.eachBatch(handlePartials, services.heartbeatIntervalMs)],
+    [
+      telemetryConsumer,
+      topics.telemetry.name,
+      loop.eachBatch(handleTelemetry, services.heartbeatIntervalMs, ({ room }) => room),
+    ],
   ] as const) {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: loop.eachBatch(handle, services.heartbeatIntervalMs),
-    });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
   }
   log(
     `scaled: consuming ${topics.telemetry.name} as ${options.consumerGroup} and ${topics.partials.name} as ${options.consumerGroup}.merge; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
@@ -525,9 +582,20 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   await loop.untilStopped();
   clearInterval(ticker);
   alignment.stop();
-  // Let the batches in hand finish and commit, then leave both groups and close.
+  // The batches in hand finish, and their telemetry lands and commits while the consumers
+  // are still in their groups (a stopped one cannot commit); then both leave and close.
+  const settle = async () => {
+    await loop.drain();
+    await telemetryWriter.drain();
+  };
+  try {
+    telemetryConsumer.pause([{ topic: topics.telemetry.name }]);
+  } catch {
+    // Not running (kafkajs restarting it): it fetches nothing meanwhile.
+  }
+  await settle();
   await Promise.allSettled([telemetryConsumer.stop(), mergeConsumer.stop()]);
-  await loop.drain();
+  await settle();
   await http.close();
   statusVersions.complete();
   await Promise.allSettled([telemetryConsumer.disconnect(), mergeConsumer.disconnect()]);

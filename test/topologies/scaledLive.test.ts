@@ -1,5 +1,5 @@
 import { ClickhouseQueryError } from '../../pipelines/errors';
-import { ClickhouseExecutor } from '../../pipelines/io/clickhouse/clickhouseExecutor';
+import { ClickhouseExecutor, openClickhouse } from '../../pipelines/io/clickhouse/clickhouseExecutor';
 import { LiveOptions } from '../../topologies/live';
 import { runScaledLive } from '../../topologies/scaledLive';
 import { FaultyClickhouse } from '../support/faultyClickhouse';
@@ -97,6 +97,78 @@ describe('derstream run scaled out, with ClickHouse faults', () => {
     expect(reader.differingRepeats).toEqual([]);
     expect(upTo(reader.latest, lastWindow)).toEqual(expected);
     expect(upTo(await fixture.stored(), lastWindow)).toEqual(expected);
+  }, 300_000);
+
+  it('commits no telemetry offset before its raw telemetry is in ClickHouse, and reads on meanwhile', async () => {
+    const fixture = scaledFixture();
+    const { lastWindow, expected, reader } = await fixture.readyToRun();
+    let release = () => undefined as void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let telemetryInserts = 0;
+    const holdingTelemetry = (opened: ClickhouseExecutor): ClickhouseExecutor => ({
+      description: opened.description,
+      command: (sql, params) => opened.command(sql, params),
+      query: (sql, params) => opened.query(sql, params),
+      insert: (table, rows) => opened.insert(table, rows),
+      insertRowBinary: async (table, rows) => {
+        if (table === 'telemetry') {
+          telemetryInserts++;
+          await released;
+        }
+        return opened.insertRowBinary(table, rows);
+      },
+      close: () => opened.close(),
+    });
+    const log: string[] = [];
+    const controller = new AbortController();
+    let written = 0;
+    const running = runScaledLive(fixture.config, {
+      ...optionsOf(fixture, log, controller.signal, holdingTelemetry),
+      onProgress: (counts) => (written = counts.valid + counts.invalid + counts.late),
+    });
+    const stopped = running.then(() => Promise.reject(new Error(`the run stopped: ${log.join('\n')}`)));
+    try {
+      // Every window's statuses, while the first telemetry insert is held: reading went on.
+      await Promise.race([
+        waitFor(
+          'every window before the last on the status topic',
+          () => upTo(reader.latest, lastWindow).size >= expected.size,
+          240_000,
+        ),
+        stopped,
+      ]);
+      expect(telemetryInserts).toBe(1);
+      expect(written).toBe(0);
+      expect(await fixture.committed()).toEqual({ partitions: 0, sum: 0n });
+      release();
+      await Promise.race([
+        waitFor('every reading written', () => written >= fixture.arrivals.length, 60_000),
+        stopped,
+      ]);
+      await Promise.race([
+        waitFor(
+          'telemetry offsets committed',
+          async () => (await fixture.committed()).partitions > 0,
+          60_000,
+        ),
+        stopped,
+      ]);
+    } finally {
+      release();
+      controller.abort();
+      await running.catch(() => undefined);
+      await reader.stop();
+    }
+    // What was held went in together: a few inserts for the many 32 KB batches read.
+    expect(telemetryInserts).toBeLessThanOrEqual(3);
+    expect(upTo(reader.latest, lastWindow)).toEqual(expected);
+    const clickhouse = await openClickhouse(fixture.config.clickhouse);
+    try {
+      const [telemetry] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM telemetry FINAL');
+      expect(telemetry!.n).toBe(fixture.arrivals.length);
+    } finally {
+      await clickhouse.close();
+    }
   }, 300_000);
 
   it('stops with the error when ClickHouse refuses a statement', async () => {
