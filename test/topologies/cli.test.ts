@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { loadConfig } from '../../topologies/config';
-import { derstream } from '../support/cli';
+import { derstream, ROOT } from '../support/cli';
+import { waitFor } from '../support/liveFixture';
 import { runId } from '../support/services';
 
 const chdb = () => ({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-cli-')) });
@@ -111,6 +113,38 @@ describe('derstream CLI', () => {
       await admin.disconnect();
     }
   }, 180_000);
+
+  it('run stops cleanly on a SIGTERM to npm alone, as a supervisor or a script sends it', async () => {
+    const prefix = `test-${runId()}`;
+    const env = {
+      ...chdb(),
+      DERSTREAM_TOPIC_PREFIX: `${prefix}.`,
+      DERSTREAM_CONSUMER_GROUP: prefix,
+      DERSTREAM_HTTP_PORT: '0',
+    };
+    const config = loadConfig({ ...process.env, ...env });
+    const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
+    try {
+      expect(derstream(['setup'], env).status).toBe(0);
+      const npm = spawn('npm', ['run', '-s', 'derstream', '--', 'run'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      });
+      let output = '';
+      npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise((resolve) => npm.on('exit', resolve));
+      await waitFor('the run listening', () => /^http: listening on /m.test(output), 60_000);
+      npm.kill('SIGTERM');
+      await exited;
+      // npm exits once the pipeline has: a wrapper in between would die and leave it running.
+      expect(output).toMatch(/^run: stopped after /m);
+    } finally {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+      await admin.deleteTopics({ topics });
+      await admin.disconnect();
+    }
+  }, 120_000);
 
   it('bad options and commands exit 2 with a pointer to --help', () => {
     const unknown = derstream(['frobnicate']);
