@@ -34,7 +34,8 @@ commands:
               (forecast settings: DERSTREAM_FORECAST_EVERY, _INTERVAL, _HORIZON)
   simulate    a simulated DER fleet's telemetry, to Kafka (live) or to an NDJSON file
               --devices N (1000)  --groups G (50)  --seed S (1)  --rate R readings/s
-              --duration D (e.g. 10m; live: until stopped)  --schema-version 1|2
+              --duration D (e.g. 10m; live: until stopped; the --late share, held back 5 min,
+                goes out after it: --late 0 ends at D)  --schema-version 1|2
               --out FILE  --groups-out FILE
               --start ISO-TIME (file: first instant; Kafka: backfill from it as fast as possible)
               --invalid SHARE  --late SHARE  --duplicates SHARE  --kinds pv,battery,ev,load
