@@ -143,15 +143,18 @@ async function writeChunks(file: string, chunks: readonly Buffer[]): Promise<voi
     let left: readonly Buffer[] = chunks;
     while (left.length > 0) {
       const { bytesWritten } = await handle.writev(left);
-      left = unwritten(left, bytesWritten);
+      left = unwrittenChunks(left, bytesWritten);
     }
   } finally {
     await handle.close();
   }
 }
 
-/** What of `chunks` is left after their first `written` bytes. */
-function unwritten(chunks: readonly Buffer[], written: number): Buffer[] {
+/**
+ * What of `chunks` is left after their first `written` bytes: a vectored write takes
+ * IOV_MAX chunks at most, and may stop anywhere, mid-chunk too.
+ */
+export function unwrittenChunks(chunks: readonly Buffer[], written: number): Buffer[] {
   let skipped = 0;
   for (let index = 0; index < chunks.length; index++) {
     const chunk = chunks[index]!;

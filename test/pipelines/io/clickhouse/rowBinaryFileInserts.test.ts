@@ -5,7 +5,10 @@ import { Session, drainPending } from 'chdb';
 import { insertTexts } from '../../../../pipelines/io/clickhouse/jsonEachRow';
 import { loadMigrations } from '../../../../pipelines/io/clickhouse/migrations';
 import { encodeRowBinary } from '../../../../pipelines/io/clickhouse/rowBinary';
-import { RowBinaryFileInserts } from '../../../../pipelines/io/clickhouse/rowBinaryFileInserts';
+import {
+  RowBinaryFileInserts,
+  unwrittenChunks,
+} from '../../../../pipelines/io/clickhouse/rowBinaryFileInserts';
 import { TELEMETRY_COLUMNS } from '../../../../pipelines/io/clickhouse/telemetryRows';
 
 const MB = 1024 * 1024;
@@ -89,6 +92,29 @@ const ROWS: Record<string, object[]> = {
     recorded_at: T + 10 * i,
   })),
 };
+
+describe('unwrittenChunks', () => {
+  const chunks = [Buffer.from('abc'), Buffer.from(''), Buffer.from('defg'), Buffer.from('h')];
+  const left = (written: number) =>
+    unwrittenChunks(chunks, written)
+      .map((chunk) => chunk.toString())
+      .join('|');
+
+  it('leaves the bytes after those written, in their chunks, whether the write stopped mid-chunk or between', () => {
+    expect(left(0)).toBe('abc||defg|h');
+    expect(left(2)).toBe('c||defg|h');
+    expect(left(3)).toBe('defg|h');
+    expect(left(5)).toBe('fg|h');
+    expect(left(7)).toBe('h');
+    expect(unwrittenChunks(chunks, 8)).toEqual([]);
+  });
+
+  it('shares the memory of the chunks it was given (no copy of what is left)', () => {
+    const [rest] = unwrittenChunks(chunks, 5);
+    expect(rest!.buffer).toBe(chunks[2]!.buffer);
+    expect(rest!.byteOffset).toBe(chunks[2]!.byteOffset + 2);
+  });
+});
 
 describe('RowBinaryFileInserts (chDB)', () => {
   const path = mkdtempSync(join(tmpdir(), 'derstream-chdb-rowbinary-'));
