@@ -1,7 +1,6 @@
 import { Type } from 'avsc';
-import { requestChunks } from '../../pipelines/io/kafka/requestChunks';
 import { createFleet, EmissionOptions, Fleet, fleetReadings } from '../simulator/fleet';
-import { produceReadings } from '../simulator/fleetProducer';
+import { produceReadings, publishFleetGroups } from '../simulator/fleetProducer';
 import { GatewayBatching, gatewayBatching } from '../simulator/gatewayBatches';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import {
@@ -156,15 +155,7 @@ export async function publishSchemaAndGroups(
   const schemaId = batched
     ? await registerAvroSchema(registry, batchSubject(topic), telemetryBatchSchema())
     : await registerAvroSchema(registry, valueSubject(topic), telemetrySchema(1));
-  const producer = bench.kafka.producer({ idempotent: true });
-  await producer.connect();
-  try {
-    const groups = fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) }));
-    for (const topicMessages of requestChunks([{ topic: config.topics.groups.name, messages: groups }]))
-      await producer.sendBatch({ acks: -1, topicMessages });
-  } finally {
-    await producer.disconnect();
-  }
+  await publishFleetGroups(bench.kafka, config.topics.groups.name, fleet);
   return schemaId;
 }
 

@@ -1,7 +1,9 @@
 import { Type } from 'avsc';
 import { Kafka, Message } from 'kafkajs';
+import { requestChunks } from '../../pipelines/io/kafka/requestChunks';
 import { ConfluentEncoder } from '../../pipelines/io/registry/confluentWire';
 import { TelemetryReading } from '../../pipelines/telemetryReading';
+import { Fleet } from './fleet';
 import { GatewayBatch, GatewayBatching, gatewayBatches } from './gatewayBatches';
 import { kafkajsSender, RecordSender } from './recordSender';
 
@@ -121,4 +123,22 @@ export async function produceReadings(
     await producer.close();
   }
   return sent;
+}
+
+/**
+ * Puts the fleet's membership on the groups topic, one record per group keyed by its
+ * mRID (the compacted topic keeps each group's latest), so a pipeline started before or
+ * after the simulator knows the groups. In requests the broker takes: a large fleet's
+ * membership is tens of megabytes.
+ */
+export async function publishFleetGroups(kafka: Kafka, topic: string, fleet: Fleet): Promise<void> {
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  try {
+    const messages = fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) }));
+    for (const topicMessages of requestChunks([{ topic, messages }]))
+      await producer.sendBatch({ acks: -1, topicMessages });
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -2,7 +2,6 @@ import { Type } from 'avsc';
 import { ConfigError } from '../../pipelines/errors';
 import { durationSetting } from '../../pipelines/config/settings';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
-import { requestChunks } from '../../pipelines/io/kafka/requestChunks';
 import { connectRegistry, registerAvroSchema } from '../../pipelines/io/registry/schemaRegistry';
 import {
   batchSubject,
@@ -19,7 +18,7 @@ import {
   seededRandom,
 } from '../../benchmarks/simulator/fleet';
 import { writeGroupsFile, writeReadingsFile } from '../../benchmarks/simulator/fleetFiles';
-import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { produceReadings, publishFleetGroups } from '../../benchmarks/simulator/fleetProducer';
 import { gatewayBatching } from '../../benchmarks/simulator/gatewayBatches';
 import { DerstreamConfig } from '../config';
 
@@ -140,15 +139,7 @@ export async function simulate(
   const schema = batched ? telemetryBatchSchema() : telemetrySchema(options.schemaVersion);
   const subject = (batched ? batchSubject : valueSubject)(config.topics.telemetry.name);
   const schemaId = await registerAvroSchema(registry, subject, schema);
-  // The fleet's membership goes on the compacted groups topic, one record per group, so
-  // a pipeline started before or after the simulator knows the groups.
-  const groupsProducer = kafka.producer({ idempotent: true });
-  await groupsProducer.connect();
-  // In requests the broker takes: a large fleet's membership is tens of megabytes.
-  const groups = fleet.groups.map((group) => ({ key: group.mRID, value: JSON.stringify(group) }));
-  for (const topicMessages of requestChunks([{ topic: config.topics.groups.name, messages: groups }]))
-    await groupsProducer.sendBatch({ acks: -1, topicMessages });
-  await groupsProducer.disconnect();
+  await publishFleetGroups(kafka, config.topics.groups.name, fleet);
   const backfill = options.start !== undefined;
   const start = options.start ?? Date.now();
   if (backfill && options.durationMs === undefined)
