@@ -6,7 +6,7 @@ import { Type } from 'avsc';
 import { Kafka } from 'kafkajs';
 import { Browser, chromium, Page } from 'playwright-core';
 import { createFleet, fleetReadings } from '../../benchmarks/simulator/fleet';
-import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { produceReadings, publishFleetGroups } from '../../benchmarks/simulator/fleetProducer';
 import { parseHttpConfig } from '../../pipelines/io/http/httpConfig';
 import { RunningHttpServer, startHttpServer } from '../../pipelines/io/http/httpServer';
 import { PipelineMetrics } from '../../pipelines/io/http/pipelineMetrics';
@@ -352,13 +352,7 @@ describe('the dashboard on derstream run, fed by the simulator', () => {
       valueSubject(config.topics.telemetry.name),
       telemetrySchema(1),
     );
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    await producer.send({
-      topic: config.topics.groups.name,
-      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
-    });
-    await producer.disconnect();
+    await publishFleetGroups(kafka, config.topics.groups.name, fleet);
     live = runLive(config, {
       semantics: config.semantics,
       consumerGroup: config.consumerGroup,

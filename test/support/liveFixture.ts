@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Type } from 'avsc';
 import { Consumer, Kafka } from 'kafkajs';
 import { createFleet, Fleet, fleetReadings } from '../../benchmarks/simulator/fleet';
-import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { produceReadings, publishFleetGroups } from '../../benchmarks/simulator/fleetProducer';
 import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
 import { defaultForecastSettings } from '../../pipelines/forecast/forecastConfig';
 import { openClickhouse } from '../../pipelines/io/clickhouse/clickhouseExecutor';
@@ -116,13 +116,7 @@ export class LiveFixture {
       valueSubject(this.config.topics.telemetry.name),
       telemetrySchema(1),
     );
-    const producer = this.kafka.producer({ idempotent: true });
-    await producer.connect();
-    await producer.send({
-      topic: this.config.topics.groups.name,
-      messages: this.fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
-    });
-    await producer.disconnect();
+    await publishFleetGroups(this.kafka, this.config.topics.groups.name, this.fleet);
   }
 
   /**

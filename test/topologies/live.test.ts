@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'avsc';
 import { createFleet, fleetReadings } from '../../benchmarks/simulator/fleet';
-import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { produceReadings, publishFleetGroups } from '../../benchmarks/simulator/fleetProducer';
 import { gatewayBatches } from '../../benchmarks/simulator/gatewayBatches';
 import { GroupStatus } from '../../pipelines/aggregate/groupStatus';
 import { IssuedForecast } from '../../pipelines/forecast/issuedForecast';
@@ -126,10 +126,7 @@ describe('derstream run on the real stack', () => {
 
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    await producer.send({
-      topic: config.topics.groups.name,
-      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
-    });
+    await publishFleetGroups(kafka, config.topics.groups.name, fleet);
     const bad = [
       { key: 'x1', value: Buffer.from('not avro at all') },
       { key: 'x2', value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3]) },
@@ -334,10 +331,7 @@ describe('derstream run on batched and single telemetry', () => {
     // Idempotent: a send retried under load must not put records on the topic twice.
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    await producer.send({
-      topic: config.topics.groups.name,
-      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
-    });
+    await publishFleetGroups(kafka, config.topics.groups.name, fleet);
     // One stream in sending order, as the topic would get it: each gateway's batch when
     // it goes out (full, or 2 s after its first reading), the other devices' readings as
     // they arrive.

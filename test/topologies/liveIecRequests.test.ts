@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Type } from 'avsc';
 import { Kafka, Producer } from 'kafkajs';
 import { createFleet, fleetReadings } from '../../benchmarks/simulator/fleet';
-import { produceReadings } from '../../benchmarks/simulator/fleetProducer';
+import { produceReadings, publishFleetGroups } from '../../benchmarks/simulator/fleetProducer';
 import { connectAdmin, createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { HEADERS } from '../../pipelines/io/kafka/outputRecords';
 import { ensureTopics } from '../../pipelines/io/kafka/topicSetup';
@@ -116,10 +116,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     );
     producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    await producer.send({
-      topic: config.topics.groups.name,
-      messages: fleet.groups.map((g) => ({ key: g.mRID, value: JSON.stringify(g) })),
-    });
+    await publishFleetGroups(kafka, config.topics.groups.name, fleet);
 
     const consumer = kafka.consumer({ groupId: `test-${tag}-replies` });
     await consumer.connect();
