@@ -37,10 +37,28 @@ import { TELEMETRY_ROWS_WAITING, TelemetryInsertPacing } from './telemetryInsert
 const MARKER_REPEAT_MS = 5000;
 
 /** A telemetry batch's raw rows, and how far they take its partition once inserted. */
+/** What this instance keeps of a telemetry partition it reads, from its restore to its revocation. */
+interface TelemetryPartition {
+  source: PartialSource;
+  commits: CommitTracker;
+  /** Valid readings read and not yet in the changelog, in offset order. */
+  uncommitted: { offset: bigint; reading: TelemetryReading }[];
+  /** The `ts` of each device's reading last written to the changelog. */
+  changelogTs: Map<string, number>;
+  /** The progress marker last sent, and when. */
+  lastMarker?: { json: string; at: number };
+  /** The last offset taken in. */
+  readUpTo?: bigint;
+  /** After a restore: what had been taken in when the commit it resumed from was made. */
+  rereadUpTo?: bigint;
+  /** The last offset whose raw telemetry is in ClickHouse: no commit passes it. */
+  insertedThrough?: bigint;
+}
+
 interface TelemetryToInsert {
   partition: number;
-  /** The source that read them: a partition revoked meanwhile is not moved on by them. */
-  source: PartialSource;
+  /** The partition as it was when they were read: one revoked meanwhile is not moved on by them. */
+  held: TelemetryPartition;
   /** The last offset of the partition taken in with them. */
   through: bigint;
   rows: TelemetryRows;
@@ -125,18 +143,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   });
 
   // ---- partial producers: telemetry partitions ----
-  const sources = new Map<number, PartialSource>();
-  const sourceCommits = new Map<number, CommitTracker>();
-  /** Per telemetry partition, valid readings read and not yet in the changelog, in offset order. */
-  const uncommitted = new Map<number, { offset: bigint; reading: TelemetryReading }[]>();
-  /** Per telemetry partition, the `ts` of each device's reading last written to the changelog. */
-  const changelogTs = new Map<number, Map<string, number>>();
-  const lastMarkers = new Map<number, { json: string; at: number }>();
-  /** Per telemetry partition, the last offset taken in; after a restore, what the commit resumed from had taken in. */
-  const readUpTo = new Map<number, bigint>();
-  const rereadUpTo = new Map<number, bigint>();
-  /** Per telemetry partition, the last offset whose raw telemetry is in ClickHouse: no commit passes it. */
-  const insertedThrough = new Map<number, bigint>();
+  const telemetryPartitions = new Map<number, TelemetryPartition>();
   const pipelineWatermark = () =>
     Math.max(-Infinity, ...[...merges.values()].map((m) => m.progress.watermark));
   // The pipeline's watermark as this instance's merges see it: with no merge here, none,
@@ -149,7 +156,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   const alignSources = () =>
     alignment.align(
       pipelineWatermark(),
-      new Map([...sources].map(([partition, source]) => [partition, source.watermark])),
+      new Map([...telemetryPartitions].map(([partition, { source }]) => [partition, source.watermark])),
     );
 
   const restoreSources = async (partitions: number[]) => {
@@ -175,14 +182,13 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         [...devices.values()].map((r) => r.reading),
         typeof through === 'number' ? through : -Infinity,
       );
-      sources.set(partition, source);
-      sourceCommits.set(partition, new CommitTracker());
-      uncommitted.set(partition, []);
-      changelogTs.set(partition, new Map([...devices].map(([id, r]) => [id, r.reading.ts])));
-      lastMarkers.delete(partition);
-      readUpTo.delete(partition);
-      if (typeof read === 'string') rereadUpTo.set(partition, BigInt(read));
-      else rereadUpTo.delete(partition);
+      telemetryPartitions.set(partition, {
+        source,
+        commits: new CommitTracker(),
+        uncommitted: [],
+        changelogTs: new Map([...devices].map(([id, r]) => [id, r.reading.ts])),
+        ...(typeof read === 'string' ? { rereadUpTo: BigInt(read) } : {}),
+      });
     }
     if (restoring.length > 0)
       log(
@@ -194,16 +200,16 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   const flushSources = async (now: number, only?: number) => {
     const messages: Message[] = [];
     const partials: Message[] = [];
-    for (const source of sources.values()) {
-      if (only !== undefined && source.partition !== only) continue;
-      const { partials: out, marker } = source.advance(now, pipelineWatermark(), snapshotAt);
+    for (const [partition, held] of telemetryPartitions) {
+      if (only !== undefined && partition !== only) continue;
+      const { partials: out, marker } = held.source.advance(now, pipelineWatermark(), snapshotAt);
       for (const partial of out)
         partials.push({ key: partial.groupId, value: encodePartialRecord({ kind: 'partial', partial }) });
       const json = JSON.stringify(marker);
-      const last = lastMarkers.get(source.partition);
+      const last = held.lastMarker;
       if (out.length > 0 || last === undefined || last.json !== json || now - last.at >= MARKER_REPEAT_MS) {
         messages.push(...markerRecords(marker, topics.partials.partitions));
-        lastMarkers.set(source.partition, { json, at: now });
+        held.lastMarker = { json, at: now };
       }
     }
     await publisher.send([{ topic: topics.partials.name, messages: [...partials, ...messages] }]);
@@ -214,14 +220,12 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   const commitSources = async (only?: number) => {
     const changelog: Message[] = [];
     const offsets: { partition: number; offset: bigint; metadata: string }[] = [];
-    for (const [partition, source] of sources) {
+    for (const [partition, held] of telemetryPartitions) {
       if (only !== undefined && partition !== only) continue;
-      const windowsOut = sourceCommits.get(partition)!.committable(source.through).get(partition);
-      const inserted = insertedThrough.get(partition);
+      const { source, uncommitted: pending, changelogTs: written, insertedThrough: inserted } = held;
+      const windowsOut = held.commits.committable(source.through).get(partition);
       if (windowsOut === undefined || inserted === undefined) continue;
       const offset = windowsOut <= inserted ? windowsOut : inserted + 1n;
-      const pending = uncommitted.get(partition)!;
-      const written = changelogTs.get(partition)!;
       const latest = new Map<string, { offset: bigint; reading: TelemetryReading }>();
       let n = 0;
       for (; n < pending.length && pending[n]!.offset < offset; n++) {
@@ -242,7 +246,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       }
       // With the commit: how far partials are out, and what had been taken in by then
       // (a record after the offset and up to there is re-read, not late, on a restore).
-      const read = readUpTo.get(partition);
+      const read = held.readUpTo;
       const metadata = JSON.stringify({
         through: source.through,
         read: read === undefined ? null : String(read),
@@ -264,9 +268,9 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       );
       publisher.resume();
       await loop.serial(async () => {
-        for (const { partition, source, through } of items)
-          if (sources.get(partition) === source && through > (insertedThrough.get(partition) ?? -1n))
-            insertedThrough.set(partition, through);
+        for (const { partition, held, through } of items)
+          if (telemetryPartitions.get(partition) === held && through > (held.insertedThrough ?? -1n))
+            held.insertedThrough = through;
         await commitSources();
       });
       Object.assign(writtenCounts, items.at(-1)!.readings);
@@ -277,15 +281,14 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
 
   /** Handles a batch in its turn; what it gives back is waited for out of turn: room for its rows. */
   const handleTelemetry = async (batch: Batch, heartbeat: () => Promise<void>) => {
-    const source = sources.get(batch.partition);
-    const tracker = sourceCommits.get(batch.partition);
-    if (!source || !tracker) return { room: Promise.resolve() };
+    const held = telemetryPartitions.get(batch.partition);
+    if (!held) return { room: Promise.resolve() };
+    const { source, commits: tracker, uncommitted: pending } = held;
     const rejected: Message[] = [];
     const late: Message[] = [];
     const rows = new TelemetryRows();
-    const pending = uncommitted.get(batch.partition)!;
-    let readThrough = readUpTo.get(batch.partition) ?? -1n;
-    const rereadThrough = rereadUpTo.get(batch.partition) ?? -1n;
+    let readThrough = held.readUpTo ?? -1n;
+    const rereadThrough = held.rereadUpTo ?? -1n;
     // As in live.ts: no closure or iterator per record (under tsx a closure also costs a defineProperty).
     const reject = (message: KafkaMessage, offset: bigint, reason: string, detail: string) => {
       tracker.processed(batch.partition, offset);
@@ -302,7 +305,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       // partition here: what this source has already taken in must not count twice.
       if (offset <= readThrough) continue;
       readThrough = offset;
-      readUpTo.set(batch.partition, offset);
+      held.readUpTo = offset;
       const reread = offset <= rereadThrough;
       const decoded =
         decodeKnownTelemetry(message.value, decoder, options.maxMessageBytes) ??
@@ -373,7 +376,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     publisher.countReadings(rows.count - late.length, rejected, late.length);
     const ticket = telemetryWriter.add({
       partition: batch.partition,
-      source,
+      held,
       through: readThrough,
       rows,
       readings: { valid: counts.valid, invalid: counts.invalid, late: counts.late },
@@ -506,20 +509,11 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     telemetryConsumer,
     'telemetry',
     topics.telemetry.name,
-    sources,
-    (partition) => {
-      sources.delete(partition);
-      sourceCommits.delete(partition);
-      uncommitted.delete(partition);
-      changelogTs.delete(partition);
-      lastMarkers.delete(partition);
-      readUpTo.delete(partition);
-      rereadUpTo.delete(partition);
-      insertedThrough.delete(partition);
-    },
+    telemetryPartitions,
+    (partition) => telemetryPartitions.delete(partition),
     restoreSources,
     () => {
-      for (const source of sources.values()) source.hold(Date.now());
+      for (const { source } of telemetryPartitions.values()) source.hold(Date.now());
     },
     alignment,
   );
@@ -562,14 +556,16 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       reported = now;
       log(
         `scaled: ${counts.valid} valid, ${counts.invalid} dead-lettered, ${counts.late} late readings, ` +
-          `${counts.statuses} status versions; telemetry partitions [${[...sources.keys()].join(',')}], ` +
+          `${counts.statuses} status versions; telemetry partitions [${[...telemetryPartitions.keys()].join(',')}], ` +
           `partials partitions [${[...merges.keys()].join(',')}], watermark ${Number.isFinite(watermark) ? new Date(watermark).toISOString() : 'none yet'}`,
       );
     }
     if (merges.size === 0) health.noWatermarkHeld();
     else health.watermarkIs(watermark);
     if (Number.isFinite(watermark)) metrics.observeWatermark(watermark);
-    metrics.devicesTracked.set([...sources.values()].reduce((n, source) => n + source.deviceCount, 0));
+    metrics.devicesTracked.set(
+      [...telemetryPartitions.values()].reduce((n, { source }) => n + source.deviceCount, 0),
+    );
     metrics.groupsTracked.set(membership.groupIds().length);
     // Idle partitions move on with the pipeline's watermark, and markers are repeated.
     loop.inTurn('a write failed for good', async () => {
