@@ -23,6 +23,11 @@ export interface MachineInfo {
   };
   /** The code measured: HEAD and whether the work tree differed from it. */
   git: { commit: string; dirty: boolean } | null;
+  /**
+   * glibc's `MALLOC_MMAP_THRESHOLD_` as the harness (and the pipelines it runs or forks)
+   * had it; `npm run bench` sets it as `npm run derstream` does (see topologies/allocatorNote.ts).
+   */
+  mallocMmapThreshold: string | null;
 }
 
 const ROOT = resolve(__dirname, '../..');
@@ -49,6 +54,7 @@ export function machineInfo(options: { java?: boolean } = {}): MachineInfo {
       ...(options.java ? { java: javaVersion() } : {}),
     },
     git: gitState(),
+    mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null,
   };
 }
 

@@ -114,7 +114,7 @@ describe('derstream CLI', () => {
     }
   }, 180_000);
 
-  it('run stops cleanly on a SIGTERM to npm alone, as a supervisor or a script sends it', async () => {
+  it('run, started by npm with its allocator setting, stops cleanly on a SIGTERM to npm alone, as a supervisor or a script sends it', async () => {
     const prefix = `test-${runId()}`;
     const env = {
       ...chdb(),
@@ -126,9 +126,10 @@ describe('derstream CLI', () => {
     const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
     try {
       expect(derstream(['setup'], env).status).toBe(0);
+      const { MALLOC_MMAP_THRESHOLD_: _given, ...inherited } = process.env;
       const npm = spawn('npm', ['run', '-s', 'derstream', '--', 'run'], {
         cwd: ROOT,
-        env: { ...process.env, ...env },
+        env: { ...inherited, ...env },
       });
       let output = '';
       npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -139,6 +140,10 @@ describe('derstream CLI', () => {
       await exited;
       // npm exits once the pipeline has: a wrapper in between would die and leave it running.
       expect(output).toMatch(/^run: stopped after /m);
+      // The allocator setting of the npm script reached the pipeline's process.
+      expect(output).toMatch(
+        /^allocator: glibc [\d.]+, buffers of 131072 bytes or more mapped on their own/m,
+      );
     } finally {
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
       await admin.deleteTopics({ topics });
