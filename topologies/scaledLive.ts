@@ -36,7 +36,6 @@ import { TELEMETRY_ROWS_WAITING, TelemetryInsertPacing } from './telemetryInsert
 /** How often a partition's progress marker is sent again when nothing changed (a merge partition that moved learns it). */
 const MARKER_REPEAT_MS = 5000;
 
-/** A telemetry batch's raw rows, and how far they take its partition once inserted. */
 /** What this instance keeps of a telemetry partition it reads, from its restore to its revocation. */
 interface TelemetryPartition {
   source: PartialSource;
@@ -55,8 +54,8 @@ interface TelemetryPartition {
   insertedThrough?: bigint;
 }
 
+/** A telemetry batch's raw rows, and how far they take its partition once inserted. */
 interface TelemetryToInsert {
-  partition: number;
   /** The partition as it was when they were read: one revoked meanwhile is not moved on by them. */
   held: TelemetryPartition;
   /** The last offset of the partition taken in with them. */
@@ -268,8 +267,11 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       );
       publisher.resume();
       await loop.serial(async () => {
-        for (const { partition, held, through } of items)
-          if (telemetryPartitions.get(partition) === held && through > (held.insertedThrough ?? -1n))
+        for (const { held, through } of items)
+          if (
+            telemetryPartitions.get(held.source.partition) === held &&
+            through > (held.insertedThrough ?? -1n)
+          )
             held.insertedThrough = through;
         await commitSources();
       });
@@ -375,7 +377,6 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     alignSources();
     publisher.countReadings(rows.count - late.length, rejected, late.length);
     const ticket = telemetryWriter.add({
-      partition: batch.partition,
       held,
       through: readThrough,
       rows,

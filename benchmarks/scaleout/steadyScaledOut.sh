@@ -8,7 +8,8 @@
 #
 #   bash benchmarks/scaleout/steadyScaledOut.sh [readings/s (20000)] [devices (200000)]
 #
-# Its topics (prefix steady-<id>.) are deleted at the end, its chDB folders with them.
+# What it leaves on the stack (topics, consumer groups and registry subjects, all named
+# steady-<id>…) is removed at the end, as a bench run's is, and its chDB folders with it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 rate=${1:-20000}
@@ -23,11 +24,12 @@ finish() {
   npx tsx -e "
     import { connectAdmin, createKafka } from './pipelines/io/kafka/kafkaClient';
     import { loadConfig } from './topologies/config';
+    import { removeRunFromStack } from './ops/stackCleanup';
     (async () => {
       const config = loadConfig();
       const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith('$id.'));
-      if (topics.length > 0) await admin.deleteTopics({ topics });
+      const { topicsLeft } = await removeRunFromStack(admin, config.registry, (name) => name.startsWith('$id'));
+      if (topicsLeft.length > 0) console.error('topics left: ' + topicsLeft.join(', '));
       await admin.disconnect();
     })();
   " || true
