@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BenchEnvironment } from './benchEnvironment';
+import { ChdbAllocator } from './chdbAllocator';
 import { produceFleet, ProducedFleet } from './fleetProduction';
 import { forkTypescript } from './forkTypescript';
 import { MemorySample, MemoryWorkerReport } from './memorySample';
@@ -39,6 +40,8 @@ export interface MemoryFigures {
     arrayBuffersAfterGcBytes: number;
     /** The RSS after GC by mapping (Linux only): how much is code, how much allocated. */
     residentAfterGc?: ResidentMappings;
+    /** What chDB's own allocator held then (with chDB as the database): part of `anonymous`. */
+    chdbAllocatorAfterGc?: ChdbAllocator;
   };
   rssMaxBytes: number;
   /** The worker before the pipeline started (Node, tsx, modules loaded). */
@@ -108,6 +111,7 @@ export async function fleetMemory(
       externalAfterGcBytes: report.afterGc.external,
       arrayBuffersAfterGcBytes: report.afterGc.arrayBuffers,
       ...(report.residentAfterGc ? { residentAfterGc: report.residentAfterGc } : {}),
+      ...(report.chdbAfterGc ? { chdbAllocatorAfterGc: report.chdbAfterGc } : {}),
     },
     rssMaxBytes: max(report.samples.map((s) => s.rss)),
     baseline: { rssBytes: report.samples[0]!.rss, heapUsedBytes: report.samples[0]!.heapUsed },

@@ -1,4 +1,5 @@
 import { PipelineFigures } from './pipelineToEnd';
+import { ChdbAllocator } from './chdbAllocator';
 import { ResidentMappings } from './residentMappings';
 
 /** What the memory worker (memoryWorker.ts) measures and sends to its parent. */
@@ -21,4 +22,6 @@ export interface MemoryWorkerReport {
   afterGc: NodeJS.MemoryUsage;
   /** At the same moment: the RSS by mapping (Linux only). */
   residentAfterGc?: ResidentMappings;
+  /** At the same moment: chDB's allocator (with chDB as the database). */
+  chdbAfterGc?: ChdbAllocator;
 }

@@ -45,7 +45,10 @@ export async function memoryScenario(options: BenchOptions): Promise<ScenarioOut
         figures:
           `steady RSS max ${formatBytes(figures.steady.rssMaxBytes)}, heap used max ${formatBytes(figures.steady.heapUsedMaxBytes)}, ` +
           `external max ${formatBytes(figures.steady.externalMaxBytes)}; drained, after GC: RSS ${formatBytes(figures.drained.rssAfterGcBytes)}, ` +
-          `heap ${formatBytes(figures.drained.heapUsedAfterGcBytes)}, external ${formatBytes(figures.drained.externalAfterGcBytes)}`,
+          `heap ${formatBytes(figures.drained.heapUsedAfterGcBytes)}, external ${formatBytes(figures.drained.externalAfterGcBytes)}` +
+          (figures.drained.chdbAllocatorAfterGc
+            ? `, chDB's allocator ${formatBytes(figures.drained.chdbAllocatorAfterGc.resident)} resident`
+            : ''),
       },
     };
   } finally {

@@ -1,5 +1,6 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../topologies/config';
+import { ChdbAllocator, chdbAllocator } from './chdbAllocator';
 import { MemorySample, MemoryWorkerReport } from './memorySample';
 import { runPipelineToEnd } from './pipelineToEnd';
 import { ResidentMappings, residentMappings } from './residentMappings';
@@ -11,7 +12,7 @@ import { runScript } from './runScript';
  * Started by fleetMemory.ts with `--import tsx --expose-gc`, the run's settings in the
  * environment and the number of records to read as its argument; samples
  * `process.memoryUsage()` every 250 ms and sends the samples and figures to the parent;
- * once drained, after a full GC, also the RSS by mapping.
+ * once drained, after a full GC, also the RSS by mapping and what chDB's allocator holds.
  * With `DERSTREAM_BENCH_HEAP_SNAPSHOT` (a path; `--profile`) it writes a V8 heap snapshot
  * there once drained, after the full GC, and samples no more.
  */
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const timer = setInterval(sample, 250);
   let afterGc: NodeJS.MemoryUsage | undefined;
   let residentAfterGc: ResidentMappings | undefined;
+  let chdbAfterGc: ChdbAllocator | undefined;
   const figures = await runPipelineToEnd(config, total, {
     quiet: process.env.DERSTREAM_BENCH_QUIET === '1',
     stallMs: 300_000,
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       (globalThis as { gc?: () => void }).gc?.();
       afterGc = process.memoryUsage();
       residentAfterGc = residentMappings();
+      if (config.clickhouse.kind === 'chdb') chdbAfterGc = chdbAllocator(config.clickhouse.path);
       const snapshot = process.env.DERSTREAM_BENCH_HEAP_SNAPSHOT;
       if (snapshot) {
         // Writing it takes gigabytes for a while: samples after it would measure the snapshot.
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
     },
   });
   clearInterval(timer);
-  const report: MemoryWorkerReport = { figures, samples, afterGc: afterGc!, residentAfterGc };
+  const report: MemoryWorkerReport = { figures, samples, afterGc: afterGc!, residentAfterGc, chdbAfterGc };
   await new Promise<void>((resolve, reject) =>
     process.send!(report, (error: Error | null) => (error ? reject(error) : resolve())),
   );

@@ -41,6 +41,12 @@ describe('ClickHouse through the chDB executor', () => {
     expect(recorded.map((row) => row.version)).toEqual(all);
   });
 
+  it('has telemetry merged column by column (vertical merges), whatever its column count', async () => {
+    await migrate(clickhouse);
+    const [telemetry] = (await tables()).filter((table) => table.name === 'telemetry');
+    expect(telemetry!.create).toMatch(/SETTINGS .*vertical_merge_algorithm_min_columns_to_activate = 1\b/);
+  });
+
   it('refuses to run when an applied migration was edited', async () => {
     const [first, ...rest] = loadMigrations();
     await expect(migrate(clickhouse, [{ ...first!, checksum: 'f'.repeat(64) }, ...rest])).rejects.toThrow(
