@@ -2,8 +2,10 @@
 -- key's columns first, then each other column on its own. A horizontal merge reads
 -- every column of every part at once, with a buffer and a block for each; its 9
 -- columns outside the sort key are under the default threshold for a vertical merge
--- (11), so the raw telemetry, the pipeline's largest table, merged horizontally. Measured
--- with chDB on the pipeline's inserts (80 of 90 k rows): ClickHouse's tracked memory at
--- its peak 161-167 MB horizontally, 68-69 MB vertically, in the same time
--- (benchmarks/RESULTS.md, "chDB's merges"). Merge settings change no row.
+-- (11), so the raw telemetry, the pipeline's largest table, merged horizontally.
+-- Measured with chDB alone (benchmarks/clickhouse/telemetryMerges.ts, 60 inserts of
+-- 115 k rows, one a second as the pipeline makes them): ClickHouse's tracked memory at
+-- its peak 172-176 MB horizontally, 120-131 MB vertically; inserted back to back,
+-- 307-323 MB against 141-148 MB (benchmarks/RESULTS.md, "chDB's merges"). Merge
+-- settings change no row.
 ALTER TABLE telemetry MODIFY SETTING vertical_merge_algorithm_min_columns_to_activate = 1;
