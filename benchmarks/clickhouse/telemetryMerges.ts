@@ -3,16 +3,17 @@
  * column of every part at once, ClickHouse's choice for a table with fewer than 11
  * columns outside its sort key) and vertically (column by column, as migration 0006
  * sets). Each round is a process of its own on a new chDB directory, with the project's
- * migrations: `inserts` inserts of `rows` telemetry rows each, one a second as the
- * pipeline makes them (`DERSTREAM_TELEMETRY_INSERT_EVERY`, `optimize_on_insert = 0`),
- * then 10 s for the merges to settle. Sampled every 50 ms: ClickHouse's tracked memory
+ * migrations: `inserts` inserts of `rows` telemetry rows each, one every `everyMs`
+ * (the pipeline makes one a second, `DERSTREAM_TELEMETRY_INSERT_EVERY`; 0: back to
+ * back) with `optimize_on_insert = 0` as the pipeline's, then 10 s for the merges to
+ * settle. Sampled every 50 ms: ClickHouse's tracked memory
  * (`MemoryTracking`) and its allocator's resident bytes; and the process's peak RSS.
  * A script to run by hand, not a test: figures depend on the machine.
  *
- *   npx tsx benchmarks/clickhouse/telemetryMerges.ts [inserts] [rows] [rounds]
+ *   npx tsx benchmarks/clickhouse/telemetryMerges.ts [inserts] [rows] [rounds] [everyMs]
  *
  * Defaults: 60 inserts of 115,000 rows (6.9 M, the memory scenario's readings at its
- * rate), 2 rounds of each way, alternating.
+ * rate), 2 rounds of each way, alternating, one insert a second.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,10 +39,9 @@ interface RoundFigures {
 /** ClickHouse's own threshold (vertical_merge_algorithm_min_columns_to_activate). */
 const HORIZONTAL_BELOW = 11;
 const SAMPLE_MS = 50;
-const INSERT_EVERY_MS = 1000;
 const SETTLE_MS = 10_000;
 
-async function round(merges: Merges, inserts: number, rows: number): Promise<RoundFigures> {
+async function round(merges: Merges, inserts: number, rows: number, everyMs: number): Promise<RoundFigures> {
   const path = mkdtempSync(join(tmpdir(), 'derstream-merges-'));
   const clickhouse = await openClickhouse(parseClickhouseConfig({ DERSTREAM_CHDB_PATH: path }));
   try {
@@ -60,7 +60,7 @@ async function round(merges: Merges, inserts: number, rows: number): Promise<Rou
     }, SAMPLE_MS);
     const startedAt = performance.now();
     for (let i = 0; i < inserts; i++) {
-      const due = startedAt + i * INSERT_EVERY_MS;
+      const due = startedAt + i * everyMs;
       if (performance.now() < due)
         await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
       // A million devices, readings a minute apart, positions on 12 partitions.
@@ -95,17 +95,19 @@ async function round(merges: Merges, inserts: number, rows: number): Promise<Rou
 }
 
 async function main(): Promise<void> {
-  const [inserts = 60, rows = 115_000, rounds = 2] = process.argv.slice(2, 5).map(Number);
+  const [inserts = 60, rows = 115_000, rounds = 2, everyMs = 1000] = process.argv.slice(2, 6).map(Number);
   const child = process.env.DERSTREAM_MERGES_ROUND as Merges | undefined;
   if (child) {
-    const figures = await round(child, inserts, rows);
+    const figures = await round(child, inserts, rows, everyMs);
     await new Promise<void>((resolve, reject) =>
       process.send!(figures, (error: Error | null) => (error ? reject(error) : resolve())),
     );
     return;
   }
   const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
-  console.log(`${inserts} inserts of ${rows} telemetry rows, ${rounds} rounds of each way, alternating`);
+  console.log(
+    `${inserts} inserts of ${rows} telemetry rows, one every ${everyMs} ms, ${rounds} rounds of each way, alternating`,
+  );
   for (let r = 0; r < rounds; r++) {
     for (const merges of ['horizontal', 'vertical'] as const) {
       const figures = await forkTypescript<RoundFigures>(__filename, process.argv.slice(2), {
