@@ -1,5 +1,5 @@
-import { PipelineFigures } from './pipelineToEnd';
 import { ChdbAllocator } from './chdbAllocator';
+import { PipelineFigures } from './pipelineToEnd';
 import { ResidentMappings } from './residentMappings';
 
 /** What the memory worker (memoryWorker.ts) measures and sends to its parent. */

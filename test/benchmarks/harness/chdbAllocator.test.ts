@@ -13,12 +13,13 @@ describe('chdbAllocator', () => {
     try {
       session.query('CREATE TABLE held (x UInt64) ENGINE = Memory');
       const before = chdbAllocator(path)!;
-      // 4 M UInt64 kept in a Memory table: 32 MB that only chDB's allocator holds.
+      // 4 M UInt64 kept in a Memory table: 32 MB that only chDB (its allocator and its tracker) holds.
       session.query('INSERT INTO held SELECT number FROM numbers(4000000)');
       const after = chdbAllocator(path)!;
       expect(before.allocated).toBeGreaterThan(0);
       expect(after.resident).toBeGreaterThanOrEqual(after.allocated);
       expect(after.allocated - before.allocated).toBeGreaterThan(30_000_000);
+      expect(after.tracked - before.tracked).toBeGreaterThan(30_000_000);
       expect(session.query('SELECT count() FROM held', 'TSV').trim()).toBe('4000000');
     } finally {
       session.close();
