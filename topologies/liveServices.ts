@@ -103,6 +103,7 @@ export async function openLiveServices(
       kafka.consumer({
         groupId,
         maxBytesPerPartition: config.kafka.fetchBytesPerPartition,
+        maxBytes: config.kafka.fetchMaxBytes,
         // kafkajs's default 5 s is how long a resumed partition may wait: a fetch in
         // flight for the others waits that long for records, and with every partition
         // paused kafkajs sleeps that long before looking again.

@@ -20,8 +20,10 @@ export interface CeilingFigures {
 
 /**
  * How fast kafkajs alone reads the telemetry topic on this machine: a consumer in a
- * group of its own, from the beginning, with the live pipeline's fetch size
- * (`DERSTREAM_KAFKA_FETCH_BYTES`, 4 MiB per partition), counting records and bytes and
+ * group of its own, from the beginning, with the live pipeline's fetch size per partition
+ * (`DERSTREAM_KAFKA_FETCH_BYTES`, 1 MiB; until 2026-12-07 4 MiB) and kafkajs's own
+ * 10 MB a fetch (the pipeline's 2 MiB, `DERSTREAM_KAFKA_FETCH_MAX_BYTES`, is for its
+ * memory: the ceiling is the fastest kafkajs reads), counting records and bytes and
  * doing nothing else, until it has read every record the topic held when it started.
  */
 export async function consumeCeiling(

@@ -108,3 +108,21 @@ describe('loadConfig: partition lead', () => {
     );
   });
 });
+
+describe('loadConfig: Kafka fetch sizes', () => {
+  it('fetches at most 1 MiB a partition and 2 MiB a fetch unless told otherwise', () => {
+    expect(loadConfig({}).kafka).toMatchObject({ fetchBytesPerPartition: 1 << 20, fetchMaxBytes: 2 << 20 });
+    expect(
+      loadConfig({ DERSTREAM_KAFKA_FETCH_BYTES: '65536', DERSTREAM_KAFKA_FETCH_MAX_BYTES: '10485760' }).kafka,
+    ).toMatchObject({ fetchBytesPerPartition: 65536, fetchMaxBytes: 10485760 });
+  });
+
+  it('refuses a size under 1 KiB or what is not a number, naming the setting', () => {
+    expect(() => loadConfig({ DERSTREAM_KAFKA_FETCH_MAX_BYTES: '100' })).toThrow(
+      /^DERSTREAM_KAFKA_FETCH_MAX_BYTES: /,
+    );
+    expect(() => loadConfig({ DERSTREAM_KAFKA_FETCH_MAX_BYTES: 'lots' })).toThrow(
+      /^DERSTREAM_KAFKA_FETCH_MAX_BYTES: /,
+    );
+  });
+});

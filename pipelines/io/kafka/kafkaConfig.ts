@@ -17,7 +17,8 @@ import { ConfigError, messageOf } from '../../errors';
  * |---|---|---|
  * | `DERSTREAM_KAFKA_BROKERS` | `127.0.0.1:9092` | bootstrap servers, `host:port[,host:port…]` |
  * | `DERSTREAM_KAFKA_CLIENT_ID` | `derstream` | client id the brokers see in their logs and quotas |
- * | `DERSTREAM_KAFKA_FETCH_BYTES` | `4194304` | the most the consumer fetches per partition at once: a batch, written and committed with the others of its fetch |
+ * | `DERSTREAM_KAFKA_FETCH_BYTES` | `1048576` | the most the consumer fetches per partition at once: a batch, written and committed with the others of its fetch |
+ * | `DERSTREAM_KAFKA_FETCH_MAX_BYTES` | `2097152` | the most one fetch brings for all its partitions together (Kafka's `fetch.max.bytes`): every record of a fetch stays in memory until the last of its batches is written |
  * | `DERSTREAM_KAFKA_SESSION_TIMEOUT` | `30s` | how long the group waits for a silent consumer before giving its partitions to the others (also how long a restart after a crash waits for the dead one); the broker allows 6s to 30m by default |
  * | `DERSTREAM_KAFKA_SECURITY_PROTOCOL` | `PLAINTEXT` | `PLAINTEXT`, `SSL` (TLS), `SASL_SSL` (TLS and a user) or `SASL_PLAINTEXT` (a user, no TLS), as the broker's listener |
  * | `DERSTREAM_KAFKA_SASL_MECHANISM` | `scram-sha-512` | with `SASL_*`: `scram-sha-512`, `scram-sha-256` or `plain` |
@@ -33,6 +34,13 @@ export interface KafkaConfig {
   clientId: string;
   sessionTimeoutMs: number;
   fetchBytesPerPartition: number;
+  /**
+   * The most one fetch brings, all partitions together. A fetch's records live until its
+   * last batch is written, long enough for V8 to move them to its old generation, where
+   * only a full collection frees them: the smaller the fetch, the less of that garbage
+   * between collections (`benchmarks/RESULTS.md`, "Smaller fetches").
+   */
+  fetchMaxBytes: number;
   /** PLAINTEXT when absent. */
   securityProtocol?: KafkaSecurityProtocol;
   /** Present for SSL and SASL_SSL. */
@@ -77,7 +85,8 @@ export function parseKafkaConfig(env: Env): KafkaConfig {
     brokers: hostPortListSetting(env, 'DERSTREAM_KAFKA_BROKERS', '127.0.0.1:9092'),
     clientId: stringSetting(env, 'DERSTREAM_KAFKA_CLIENT_ID', 'derstream'),
     sessionTimeoutMs: durationSetting(env, 'DERSTREAM_KAFKA_SESSION_TIMEOUT', 30_000, 6_000),
-    fetchBytesPerPartition: integerSetting(env, 'DERSTREAM_KAFKA_FETCH_BYTES', 4 << 20, 1024, 256 << 20),
+    fetchBytesPerPartition: integerSetting(env, 'DERSTREAM_KAFKA_FETCH_BYTES', 1 << 20, 1024, 256 << 20),
+    fetchMaxBytes: integerSetting(env, 'DERSTREAM_KAFKA_FETCH_MAX_BYTES', 2 << 20, 1024, 256 << 20),
   };
   const protocol = securityProtocol(env);
   const usesSasl = protocol === 'SASL_SSL' || protocol === 'SASL_PLAINTEXT';
