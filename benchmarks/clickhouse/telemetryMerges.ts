@@ -22,7 +22,7 @@ import { parseClickhouseConfig } from '../../pipelines/io/clickhouse/clickhouseC
 import { openClickhouse } from '../../pipelines/io/clickhouse/clickhouseExecutor';
 import { migrate } from '../../pipelines/io/clickhouse/migrations';
 import { chdbAllocator } from '../harness/chdbAllocator';
-import { forkTypescript } from '../harness/forkTypescript';
+import { forkTypescript, sendToParent } from '../harness/forkTypescript';
 import { runScript } from '../harness/runScript';
 
 type Merges = 'horizontal' | 'vertical';
@@ -36,8 +36,6 @@ interface RoundFigures {
   activeParts: number;
 }
 
-/** ClickHouse's own threshold (vertical_merge_algorithm_min_columns_to_activate). */
-const HORIZONTAL_BELOW = 11;
 const SAMPLE_MS = 50;
 const SETTLE_MS = 10_000;
 
@@ -46,9 +44,10 @@ async function round(merges: Merges, inserts: number, rows: number, everyMs: num
   const clickhouse = await openClickhouse(parseClickhouseConfig({ DERSTREAM_CHDB_PATH: path }));
   try {
     await migrate(clickhouse);
+    // Back to ClickHouse's own threshold (11 columns outside the sort key), which telemetry is under.
     if (merges === 'horizontal')
       await clickhouse.command(
-        `ALTER TABLE telemetry MODIFY SETTING vertical_merge_algorithm_min_columns_to_activate = ${HORIZONTAL_BELOW}`,
+        'ALTER TABLE telemetry RESET SETTING vertical_merge_algorithm_min_columns_to_activate',
       );
     let trackedPeak = 0;
     let residentPeak = 0;
@@ -98,10 +97,7 @@ async function main(): Promise<void> {
   const [inserts = 60, rows = 115_000, rounds = 2, everyMs = 1000] = process.argv.slice(2, 6).map(Number);
   const child = process.env.DERSTREAM_MERGES_ROUND as Merges | undefined;
   if (child) {
-    const figures = await round(child, inserts, rows, everyMs);
-    await new Promise<void>((resolve, reject) =>
-      process.send!(figures, (error: Error | null) => (error ? reject(error) : resolve())),
-    );
+    await sendToParent(await round(child, inserts, rows, everyMs));
     return;
   }
   const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;

@@ -30,3 +30,13 @@ export function forkTypescript<Report>(
   });
   return { child, exited };
 }
+
+/**
+ * In a child started by {@link forkTypescript}: sends `message` to the parent, resolved
+ * once it is handed over, so a child that exits next does not lose its last message.
+ */
+export function sendToParent(message: unknown): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
+}

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../topologies/config';
 import { run } from '../../topologies/commands/run';
 import { ProfileSummary, startCpuProfile } from './cpuProfile';
+import { sendToParent } from './forkTypescript';
 import { runScript } from './runScript';
 import { threadCpuMs, ThreadKind } from './threadCpu';
 
@@ -74,9 +75,7 @@ async function main(): Promise<void> {
     ...(profile ? { profile: await profile } : {}),
     log: log.slice(-15),
   };
-  await new Promise<void>((resolve, reject) =>
-    process.send!(done, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
+  await sendToParent(done);
 }
 
 runScript('instance worker', main);

@@ -1,6 +1,7 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../../topologies/config';
 import { ChdbAllocator, chdbAllocator } from './chdbAllocator';
+import { sendToParent } from './forkTypescript';
 import { MemorySample, MemoryWorkerReport } from './memorySample';
 import { runPipelineToEnd } from './pipelineToEnd';
 import { ResidentMappings, residentMappings } from './residentMappings';
@@ -62,9 +63,7 @@ async function main(): Promise<void> {
   });
   clearInterval(timer);
   const report: MemoryWorkerReport = { figures, samples, afterGc: afterGc!, residentAfterGc, chdbAfterGc };
-  await new Promise<void>((resolve, reject) =>
-    process.send!(report, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
+  await sendToParent(report);
 }
 
 runScript('memory worker', main);

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../topologies/config';
+import { sendToParent } from './forkTypescript';
 import { pacedSimulator, PacedSimulatorRun, PacedSimulatorSpec } from './pacedSimulator';
 import { runScript } from './runScript';
 
@@ -25,10 +26,7 @@ async function main(): Promise<void> {
   const simulator = await pacedSimulator(spec, loadConfig(process.env));
   const start = Date.now();
   const end = start + spec.durationMs;
-  const send = (message: PacedSimulatorMessage) =>
-    new Promise<void>((resolve, reject) =>
-      process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())),
-    );
+  const send = (message: PacedSimulatorMessage) => sendToParent(message);
   await send({ kind: 'started', start, end });
   const stop = new AbortController();
   const guard = setTimeout(() => stop.abort(), spec.durationMs + 10_000);
