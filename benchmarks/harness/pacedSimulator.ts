@@ -2,10 +2,15 @@ import { Type } from 'avsc';
 import { createKafka } from '../../pipelines/io/kafka/kafkaClient';
 import { telemetryBatchSchema, telemetrySchema } from '../../pipelines/io/registry/telemetrySchemas';
 import { DerstreamConfig } from '../../topologies/config';
+import { ConfluentEncoder } from '../../pipelines/io/registry/confluentWire';
+import { TelemetryReading } from '../../pipelines/telemetryReading';
 import { createFleet, fleetReadings } from '../simulator/fleet';
-import { produceReadings } from '../simulator/fleetProducer';
+import { recordKey, recordReadings, simulatorRecords } from '../simulator/fleetProducer';
 import { GatewayBatching } from '../simulator/gatewayBatches';
 import { librdkafkaSender } from '../simulator/librdkafkaSender';
+import { PreparedRecords } from '../simulator/preparedRecords';
+import { RecordQueue } from '../simulator/recordQueue';
+import { kafkajsSender, RecordSender } from '../simulator/recordSender';
 import { EMISSION } from './fleetProduction';
 import { WindowClosings } from './windowClosings';
 
@@ -34,22 +39,41 @@ export interface PacedSimulator {
   /** The Kafka client it sends with: librdkafka, or kafkajs and why. */
   client: string;
   /**
-   * Sends the fleet's readings (the same fleet as the harness's, from the same seed,
-   * without held-back readings) to the configured telemetry topic, each at its arrival
-   * time on the wall clock from `start` for the spec's duration, one a record or in
-   * gateways' batches. `onRecord` also sees each record as it is queued.
+   * Makes and encodes every record of a run (the fleet's readings, the same fleet as the
+   * harness's, from the same seed, without held-back readings, for the spec's duration;
+   * one a record or in gateways' batches), for a start it picks far enough ahead for
+   * the making to be done by then (see {@link PreparedRecords} for why). Throws if the
+   * making overran that start.
    */
-  run(
-    start: number,
-    options?: { signal?: AbortSignal; onRecord?: (at: number) => void },
-  ): Promise<PacedSimulatorRun>;
+  prepare(): Promise<PreparedRun>;
 }
 
+export interface PreparedRun {
+  /** When its first reading is measured, epoch ms. */
+  start: number;
+  end: number;
+  /** Records made. */
+  records: number;
+  /**
+   * Sends the records to the configured telemetry topic, each at its arrival time on
+   * the wall clock (never before). `onRecord` sees each record's arrival as it is queued.
+   */
+  send(options?: { signal?: AbortSignal; onRecord?: (arrival: number) => void }): Promise<PacedSimulatorRun>;
+}
+
+/** Records a request holds (single readings; a gateway's batch counts its readings). */
+const READINGS_A_REQUEST = 2000;
+/** A run is made this much ahead of the time its making is expected to take, and then some. */
+const PREPARE_MARGIN = 1.5;
+const PREPARE_SLACK_MS = 3000;
+/** Of the run, the span made first to time the making. */
+const SAMPLE_MS = 2000;
+
 /**
- * The simulator of the latency scenario, ready to send: its fleet made and its Kafka
- * client connected, so that `run` starts sending at once. Run in a process of its own
- * by the latency scenario (pacedSimulatorProcess.ts), and alone by
- * benchmarks/simulator/pacedCost.ts to measure what it costs.
+ * The simulator of the latency scenario, ready to prepare and send: its fleet made and
+ * its Kafka client connected. Run in a process of its own by the latency scenario
+ * (pacedSimulatorProcess.ts), and alone by benchmarks/simulator/pacedCost.ts to measure
+ * what it costs.
  */
 export async function pacedSimulator(
   spec: PacedSimulatorSpec,
@@ -61,40 +85,111 @@ export async function pacedSimulator(
     seed: spec.seed,
     intervalMs: spec.intervalMs,
   });
-  const kafka = createKafka(config.kafka);
   const native = await librdkafkaSender(config.kafka);
   const topic = config.topics.telemetry.name;
+  const type = Type.forSchema((spec.gateways ? telemetryBatchSchema() : telemetrySchema(1)) as never);
+  const make = (start: number, durationMs: number) => {
+    const records = new PreparedRecords(start);
+    const encoder = new ConfluentEncoder(spec.schemaId, type);
+    // A window's closing reading is known by its record's index here; when it is sent,
+    // by the wall clock as the index goes out.
+    const closings = new WindowClosings(
+      topic,
+      spec.partitions,
+      spec.windowMs,
+      spec.outOfOrdernessMs,
+      () => records.length,
+    );
+    const readings = fleetReadings(fleet, {
+      ...EMISSION,
+      lateShare: 0,
+      seed: spec.seed + 1,
+      start,
+      end: start + durationMs,
+    });
+    const all = simulatorRecords(readings, spec.gateways);
+    const single: TelemetryReading[] = [];
+    for (let next = all.next(); !next.done; next = all.next()) {
+      const [arrival, record] = next.value;
+      const key = recordKey(record);
+      const carried = recordReadings(record, single);
+      // A reading reaches its partition (the record's key's) when its record is sent.
+      for (const reading of carried) closings.add(key, reading.ts, arrival);
+      records.add(arrival, key, encoder.encode(record), carried.length);
+    }
+    return { records, closings: closings.closings() };
+  };
   return {
     client:
       'unavailable' in native ? `kafkajs (librdkafka unavailable: ${native.unavailable})` : 'librdkafka',
-    async run(start, options = {}) {
-      const closings = new WindowClosings(topic, spec.partitions, spec.windowMs, spec.outOfOrdernessMs);
-      const { onRecord } = options;
-      const sent = await produceReadings(
-        kafka,
-        fleetReadings(fleet, {
-          ...EMISSION,
-          lateShare: 0,
-          seed: spec.seed + 1,
-          start,
-          end: start + spec.durationMs,
-        }),
-        {
-          topic,
-          schemaId: spec.schemaId,
-          type: Type.forSchema((spec.gateways ? telemetryBatchSchema() : telemetrySchema(1)) as never),
-          paced: true,
-          gateways: spec.gateways,
-          signal: options.signal,
-          ...('unavailable' in native ? {} : { sender: native }),
-          // A reading reaches its partition (the record's key's) when its record is sent.
-          onRecord: (at, key, readings) => {
-            onRecord?.(at);
-            for (const reading of readings) closings.add(key, reading.ts, at);
-          },
-        },
-      );
-      return { sent, closings: closings.closings() };
+    async prepare() {
+      const sampleMs = Math.min(SAMPLE_MS, spec.durationMs);
+      const sampledAt = performance.now();
+      make(Date.now(), sampleMs);
+      const expectedMs = ((performance.now() - sampledAt) * spec.durationMs) / sampleMs;
+      const start = Math.ceil((Date.now() + expectedMs * PREPARE_MARGIN + PREPARE_SLACK_MS) / 1000) * 1000;
+      const { records, closings } = make(start, spec.durationMs);
+      if (Date.now() > start)
+        throw new Error(
+          `making the run's ${records.length} records overran its start by ${Date.now() - start} ms: the machine is busier than the sample of its first ${sampleMs} ms said`,
+        );
+      return {
+        start,
+        end: start + spec.durationMs,
+        records: records.length,
+        send: (options = {}) =>
+          sendPrepared(records, closings, {
+            ...options,
+            topic,
+            batchSize: Math.max(1, Math.floor(READINGS_A_REQUEST / (spec.gateways?.readings ?? 1))),
+            sender: 'unavailable' in native ? () => kafkajsSender(createKafka(config.kafka)) : () => native,
+          }),
+      };
     },
+  };
+}
+
+/**
+ * Sends prepared records, each at its arrival on the wall clock; the closings made with
+ * them (the last partition's closing record by index) are returned with the wall-clock
+ * time that record was queued.
+ */
+async function sendPrepared(
+  records: PreparedRecords,
+  closings: [number, number, number][],
+  options: {
+    topic: string;
+    batchSize: number;
+    sender: () => RecordSender | Promise<RecordSender>;
+    signal?: AbortSignal;
+    onRecord?: (arrival: number) => void;
+  },
+): Promise<PacedSimulatorRun> {
+  const closers = [...new Set(closings.map(([, , index]) => index))].sort((a, b) => a - b);
+  const queuedAt = new Map<number, number>();
+  let nextCloser = 0;
+  const queue = new RecordQueue(await options.sender(), options.topic, options.batchSize);
+  try {
+    for (let index = 0; index < records.length; index++) {
+      if (options.signal?.aborted) break;
+      const arrival = records.arrivalOf(index);
+      if (arrival > Date.now()) await queue.sendAndWaitUntil(arrival);
+      if (index === closers[nextCloser]) {
+        queuedAt.set(index, Date.now());
+        nextCloser++;
+      }
+      options.onRecord?.(arrival);
+      const message = { key: records.keyOf(index), value: records.valueOf(index) };
+      if (queue.add(message, records.readingsOf(index))) await queue.sendFull();
+    }
+    await queue.settled();
+  } finally {
+    await queue.close();
+  }
+  return {
+    sent: queue.sent,
+    closings: closings
+      .filter(([, , index]) => queuedAt.has(index))
+      .map(([windowEnd, due, index]) => [windowEnd, due, queuedAt.get(index)!]),
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../topologies/config';
 import { sendToParent } from './forkTypescript';
 import { pacedSimulator, PacedSimulatorRun, PacedSimulatorSpec } from './pacedSimulator';
@@ -5,10 +6,11 @@ import { runScript } from './runScript';
 
 /**
  * The simulator of the latency scenario (pacedSimulator.ts) in a process of its own, so
- * that making and sending readings does not share the pipeline's event loop, paced from
- * now for the spec's duration. Started by steadyRateLatency.ts with the spec as JSON;
- * tells the parent when it starts, what it sent and when each window's closing reading
- * was due and sent (WindowClosings).
+ * that making and sending readings does not share the pipeline's event loop: its
+ * records made first, then paced from the start it picked for the spec's duration.
+ * Started by steadyRateLatency.ts with the spec as JSON; tells the parent when it
+ * starts, what it sent and when each window's closing reading was due and sent
+ * (WindowClosings).
  */
 export type PacedSimulatorMessage =
   | { kind: 'started'; start: number; end: number }
@@ -24,13 +26,14 @@ export type PacedSimulatorMessage =
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as PacedSimulatorSpec;
   const simulator = await pacedSimulator(spec, loadConfig(process.env));
-  const start = Date.now();
-  const end = start + spec.durationMs;
+  const run = await simulator.prepare();
+  const { start, end } = run;
+  await sleep(Math.max(0, start - Date.now()));
   const send = (message: PacedSimulatorMessage) => sendToParent(message);
   await send({ kind: 'started', start, end });
   const stop = new AbortController();
   const guard = setTimeout(() => stop.abort(), spec.durationMs + 10_000);
-  const { sent, closings } = await simulator.run(start, { signal: stop.signal });
+  const { sent, closings } = await run.send({ signal: stop.signal });
   clearTimeout(guard);
   await send({
     kind: 'done',

@@ -1,10 +1,11 @@
 import { Type } from 'avsc';
-import { Kafka, Message } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { requestChunks } from '../../pipelines/io/kafka/requestChunks';
 import { ConfluentEncoder } from '../../pipelines/io/registry/confluentWire';
 import { TelemetryReading } from '../../pipelines/telemetryReading';
 import { Fleet } from './fleet';
 import { GatewayBatch, GatewayBatching, gatewayBatches } from './gatewayBatches';
+import { RecordQueue } from './recordQueue';
 import { kafkajsSender, RecordSender } from './recordSender';
 
 export interface FleetProducerOptions {
@@ -43,86 +44,57 @@ export async function produceReadings(
   readings: Iterable<[number, TelemetryReading]>,
   options: FleetProducerOptions,
 ): Promise<number> {
-  const producer = options.sender ?? (await kafkajsSender(kafka));
-  const perRecord = options.gateways?.readings ?? 1;
-  const batchSize = Math.max(1, Math.floor((options.batchSize ?? 2000) / perRecord));
-  // A record is a reading or a gateway's batch, taken apart in the loop below: an
-  // object and an array made per reading to wrap it were an eighth of the simulator's time.
-  const records: Iterator<[number, TelemetryReading | GatewayBatch]> = options.gateways
-    ? gatewayBatches(readings, options.gateways)
-    : readings[Symbol.iterator]();
+  const queue = new RecordQueue(
+    options.sender ?? (await kafkajsSender(kafka)),
+    options.topic,
+    Math.max(1, Math.floor((options.batchSize ?? 2000) / (options.gateways?.readings ?? 1))),
+    options.onProgress,
+  );
   const single: TelemetryReading[] = [];
   const encoder = new ConfluentEncoder(options.schemaId, options.type);
-  let batch: Message[] = [];
-  let pending = 0;
-  let sent = 0;
-  let messages = 0;
-  // One request in flight while the next fills, sent as soon as the one before is
-  // acknowledged: waiting for each acknowledgement before making more readings held the
-  // paced simulator to a request per round trip, below the rates the soak asks for.
-  let inFlight: Promise<void> | undefined;
-  let failure: unknown;
-  const sendFilled = () => {
-    if (inFlight || batch.length === 0 || failure !== undefined) return;
-    const request = batch;
-    const readings = pending;
-    batch = [];
-    pending = 0;
-    inFlight = producer.send(options.topic, request).then(
-      () => {
-        sent += readings;
-        messages += request.length;
-        inFlight = undefined;
-        options.onProgress?.(sent, messages);
-        sendFilled();
-      },
-      (error: unknown) => {
-        failure = error;
-        inFlight = undefined;
-      },
-    );
-  };
-  const settled = async () => {
-    while (inFlight) await inFlight;
-    if (failure !== undefined) throw failure;
-  };
+  const records = simulatorRecords(readings, options.gateways);
   try {
     for (let next = records.next(); !next.done; next = records.next()) {
       const [arrival, record] = next.value;
-      if (failure !== undefined) throw failure;
       if (options.signal?.aborted) break;
-      if (options.paced && arrival > Date.now()) {
-        sendFilled();
-        // A timer may fire a millisecond early by the wall clock (libuv counts from the
-        // time it cached at the loop's start), and a reading is never sent before its arrival.
-        for (let wait = arrival - Date.now(); wait > 0; wait = arrival - Date.now())
-          await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-      let key: string;
-      let carried: TelemetryReading[];
-      if ('gatewayId' in record) {
-        key = record.gatewayId;
-        carried = record.readings;
-      } else {
-        key = record.deviceId;
-        single[0] = record;
-        carried = single;
-      }
+      if (options.paced && arrival > Date.now()) await queue.sendAndWaitUntil(arrival);
+      const key = recordKey(record);
+      const carried = recordReadings(record, single);
       options.onRecord?.(arrival, key, carried);
-      batch.push({ key, value: encoder.encode(record) });
-      pending += carried.length;
-      if (batch.length >= batchSize) {
-        if (inFlight) await inFlight;
-        sendFilled();
-      }
+      if (queue.add({ key, value: encoder.encode(record) }, carried.length)) await queue.sendFull();
     }
-    sendFilled();
-    await settled();
+    await queue.settled();
   } finally {
-    await settled().catch(() => undefined);
-    await producer.close();
+    await queue.close();
   }
-  return sent;
+  return queue.sent;
+}
+
+/**
+ * The records that carry `readings`: one a reading, or gateways' batches. Each record
+ * is taken apart where it is sent (recordKey, recordReadings): an object and an array
+ * made per reading to wrap it were an eighth of the simulator's time.
+ */
+export function simulatorRecords(
+  readings: Iterable<[number, TelemetryReading]>,
+  gateways: GatewayBatching | undefined,
+): Iterator<[number, TelemetryReading | GatewayBatch]> {
+  return gateways ? gatewayBatches(readings, gateways) : readings[Symbol.iterator]();
+}
+
+/** What a record is keyed by: its device, or its gateway. */
+export function recordKey(record: TelemetryReading | GatewayBatch): string {
+  return 'gatewayId' in record ? record.gatewayId : record.deviceId;
+}
+
+/** The readings a record carries: a lone reading in `single`, reused from one record to the next. */
+export function recordReadings(
+  record: TelemetryReading | GatewayBatch,
+  single: TelemetryReading[],
+): TelemetryReading[] {
+  if ('gatewayId' in record) return record.readings;
+  single[0] = record;
+  return single;
 }
 
 /**

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka } from 'kafkajs';
+import { connectAdmin } from '../../pipelines/io/kafka/kafkaClient';
+import { KafkaConfig } from '../../pipelines/io/kafka/kafkaConfig';
 import { DerstreamConfig, loadConfig } from '../../topologies/config';
 import { TEST_RUN_SETTING } from './testRun';
 
@@ -21,4 +24,23 @@ export function testConfig(): DerstreamConfig {
  */
 export function runId(): string {
   return `${process.env[TEST_RUN_SETTING] ?? ''}${randomUUID().slice(0, 6)}`;
+}
+
+/** In a describe block: `topic` made with `partitions` before its tests, and deleted after them. */
+export function topicForTests(
+  kafka: Kafka,
+  kafkaConfig: KafkaConfig,
+  topic: string,
+  partitions: number,
+): void {
+  beforeAll(async () => {
+    const admin = await connectAdmin(kafka, kafkaConfig);
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await admin.disconnect();
+  });
+  afterAll(async () => {
+    const admin = await connectAdmin(kafka, kafkaConfig);
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  });
 }

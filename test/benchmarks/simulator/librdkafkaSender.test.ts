@@ -1,10 +1,10 @@
 import { Message, Partitioners } from 'kafkajs';
-import { connectAdmin, createKafka } from '../../../pipelines/io/kafka/kafkaClient';
+import { createKafka } from '../../../pipelines/io/kafka/kafkaClient';
 import { readPartitions } from '../../../pipelines/io/kafka/readPartitions';
 import { Secret } from '../../../pipelines/io/kafka/kafkaConfig';
 import { librdkafkaSender } from '../../../benchmarks/simulator/librdkafkaSender';
 import { RecordSender } from '../../../benchmarks/simulator/recordSender';
-import { runId, testConfig } from '../../support/services';
+import { runId, testConfig, topicForTests } from '../../support/services';
 
 const PARTITIONS = 12;
 
@@ -13,16 +13,7 @@ describe('librdkafkaSender', () => {
   const config = testConfig();
   const kafka = createKafka(config.kafka);
   const topic = `test-${runId()}.simulator-librdkafka`;
-  beforeAll(async () => {
-    const admin = await connectAdmin(kafka, config.kafka);
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-    await admin.disconnect();
-  });
-  afterAll(async () => {
-    const admin = await connectAdmin(kafka, config.kafka);
-    await admin.deleteTopics({ topics: [topic] });
-    await admin.disconnect();
-  });
+  topicForTests(kafka, config.kafka, topic, PARTITIONS);
 
   it('delivers every record by close(), each key on the partition kafkajs gives it, in order', async () => {
     const opened = await librdkafkaSender(config.kafka);
