@@ -179,8 +179,8 @@ async function sendPrepared(
         nextCloser++;
       }
       options.onRecord?.(arrival);
-      const message = { key: records.keyOf(index), value: records.valueOf(index) };
-      if (queue.add(message, records.readingsOf(index))) await queue.sendFull();
+      if (queue.add(records.keyOf(index), records.valueOf(index), records.readingsOf(index)))
+        await queue.sendFull();
     }
     await queue.settled();
   } finally {

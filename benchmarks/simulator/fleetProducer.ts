@@ -61,7 +61,7 @@ export async function produceReadings(
       const key = recordKey(record);
       const carried = recordReadings(record, single);
       options.onRecord?.(arrival, key, carried);
-      if (queue.add({ key, value: encoder.encode(record) }, carried.length)) await queue.sendFull();
+      if (queue.add(key, encoder.encode(record), carried.length)) await queue.sendFull();
     }
     await queue.settled();
   } finally {

@@ -7,7 +7,7 @@ interface NativeProducer {
   connect(options: object, callback: (error: Error | null) => void): void;
   setPollInterval(ms: number): void;
   on(event: 'event.error', listener: (error: Error & { isFatal?: boolean }) => void): void;
-  produce(topic: string, partition: null, value: Buffer, key: string): void;
+  produce(topic: string, partition: null, value: Buffer, key: Buffer | string): void;
   flush(timeoutMs: number, callback: (error: Error | null) => void): void;
   disconnect(callback: () => void): void;
 }
@@ -70,21 +70,23 @@ export async function librdkafkaSender(config: KafkaConfig): Promise<RecordSende
     producer.connect({}, (error) => (error ? reject(error) : resolve())),
   );
   producer.setPollInterval(100);
+  const queue = (topic: string, key: Buffer | string, value: Buffer): boolean => {
+    if (failure) throw failure;
+    try {
+      producer.produce(topic, null, value, key);
+      return true;
+    } catch (error) {
+      if (/queue full/i.test((error as Error).message)) return false;
+      throw error;
+    }
+  };
   return {
+    queue,
     async send(topic: string, messages: Message[]) {
-      for (const message of messages) {
-        if (failure) throw failure;
-        for (;;) {
-          try {
-            producer.produce(topic, null, message.value as Buffer, String(message.key));
-            break;
-          } catch (error) {
-            // The client's queue is full: wait for it to drain some.
-            if (!/queue full/i.test((error as Error).message)) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 5));
-          }
-        }
-      }
+      for (const message of messages)
+        // The client's queue is full: wait for it to drain some.
+        while (!queue(topic, message.key as Buffer | string, message.value as Buffer))
+          await new Promise((resolve) => setTimeout(resolve, 5));
     },
     async close() {
       try {

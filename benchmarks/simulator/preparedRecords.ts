@@ -10,7 +10,8 @@
  * CPU"); made beforehand, that CPU is spent before the measured run, not during it.
  */
 export class PreparedRecords {
-  private readonly keys: string[] = [];
+  /** Each key as the bytes a Kafka client sends: a string key was converted for every record. */
+  private readonly keys: Buffer[] = [];
   private readonly keyIndex = new Map<string, number>();
   private readonly chunks: Chunk[] = [];
   private slab = Buffer.allocUnsafeSlow(0);
@@ -53,7 +54,7 @@ export class PreparedRecords {
     this.slab.set(value, this.slabAt);
     let keyAt = this.keyIndex.get(key);
     if (keyAt === undefined) {
-      keyAt = this.keys.push(key) - 1;
+      keyAt = this.keys.push(Buffer.from(key)) - 1;
       this.keyIndex.set(key, keyAt);
     }
     const index = this.count & (this.chunkRecords - 1);
@@ -73,7 +74,8 @@ export class PreparedRecords {
     return this.base + this.chunkOf(record).arrival[record & (this.chunkRecords - 1)]!;
   }
 
-  keyOf(record: number): string {
+  /** The record's key, UTF-8 encoded (shared by every record with that key: do not write to it). */
+  keyOf(record: number): Buffer {
     return this.keys[this.chunkOf(record).key[record & (this.chunkRecords - 1)]!]!;
   }
 

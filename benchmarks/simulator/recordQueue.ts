@@ -25,15 +25,22 @@ export class RecordQueue {
   ) {}
 
   /**
-   * Queues a record carrying `readings` readings. True when a request's worth waits:
-   * then await {@link sendFull} before adding more. Not async: a promise a record cost
-   * the simulator as much as the record.
+   * Queues a record carrying `readings` readings. True when a request's worth waits
+   * (or the client's own queue is full): then await {@link sendFull} before adding
+   * more. Not async: a promise a record cost the simulator as much as the record.
    */
-  add(message: Message, readings: number): boolean {
+  add(key: Buffer | string, value: Buffer, readings: number): boolean {
     if (this.failure) throw this.failure.error;
-    this.batch.push(message);
+    // Never ahead of a record still waiting for room in the client's queue.
+    const queued = !this.inFlight && this.batch.length === 0 && this.sender.queue?.(this.topic, key, value);
+    if (queued) {
+      this.sent += readings;
+      this.messages++;
+      return false;
+    }
+    this.batch.push({ key, value });
     this.pending += readings;
-    return this.batch.length >= this.batchSize;
+    return this.sender.queue !== undefined || this.batch.length >= this.batchSize;
   }
 
   /** Waits for the request in flight, then sends what waits. */

@@ -8,6 +8,12 @@ export interface RecordSender {
    * failure at {@link close} (librdkafka).
    */
   send(topic: string, messages: Message[]): Promise<void>;
+  /**
+   * For a client that queues records itself (librdkafka): queues one record at once,
+   * with no request to fill and no message object; false when its queue is full (then
+   * {@link send} it, which waits for room). Throws what failed before.
+   */
+  queue?(topic: string, key: Buffer | string, value: Buffer): boolean;
   /** Waits until everything sent is acknowledged, and disconnects; throws what failed. */
   close(): Promise<void>;
 }

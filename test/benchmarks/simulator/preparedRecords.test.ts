@@ -21,7 +21,7 @@ describe('PreparedRecords', () => {
     for (let i = 0; i < 1000; i++) {
       const { arrival, key, value, readings } = record(i);
       expect(prepared.arrivalOf(i)).toBe(arrival);
-      expect(prepared.keyOf(i)).toBe(key);
+      expect(prepared.keyOf(i).toString()).toBe(key);
       expect(prepared.readingsOf(i)).toBe(readings);
       expect(prepared.valueOf(i).equals(value)).toBe(true);
     }
