@@ -56,7 +56,8 @@ export interface PreparedRun {
   records: number;
   /**
    * Sends the records to the configured telemetry topic, each at its arrival time on
-   * the wall clock (never before). `onRecord` sees each record's arrival as it is queued.
+   * the wall clock (never before); once, as it closes the client at the end. `onRecord`
+   * sees each record's arrival as it is queued.
    */
   send(options?: { signal?: AbortSignal; onRecord?: (arrival: number) => void }): Promise<PacedSimulatorRun>;
 }
