@@ -6,7 +6,11 @@ export interface ChdbAllocator {
   allocated: number;
   /** Of the process's RSS: what the allocator has touched and not given back. */
   resident: number;
-  /** Of `allocated`: what ClickHouse's memory tracker counts (queries, merges, caches: `MemoryTracking`). */
+  /**
+   * Of `allocated`: what ClickHouse's memory tracker counts (queries, merges, caches:
+   * `MemoryTracking`). ClickHouse corrects that total in the background, so memory just
+   * allocated may not be in it yet.
+   */
   tracked: number;
 }
 

@@ -19,9 +19,11 @@ describe('chdbAllocator', () => {
       expect(before.allocated).toBeGreaterThan(0);
       expect(after.resident).toBeGreaterThanOrEqual(after.allocated);
       expect(after.allocated - before.allocated).toBeGreaterThan(30_000_000);
-      // Not as a difference: ClickHouse may correct its tracker's total from the allocator
-      // now and then, so the total read before may have been corrected down since (CI, 07:48).
-      expect(after.tracked).toBeGreaterThan(30_000_000);
+      // ClickHouse corrects its tracker's total (MemoryTracking) in the background, so it may
+      // count the held 32 MB or not yet (CI read 19 MB once): only that it was read is
+      // certain. An empty or renamed metric reads as 0.
+      expect(Number.isSafeInteger(after.tracked)).toBe(true);
+      expect(after.tracked).toBeGreaterThan(0);
       expect(session.query('SELECT count() FROM held', 'TSV').trim()).toBe('4000000');
     } finally {
       session.close();
