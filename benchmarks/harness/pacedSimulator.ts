@@ -43,9 +43,11 @@ export interface PacedSimulator {
    * harness's, from the same seed, without held-back readings, for the spec's duration;
    * one a record or in gateways' batches), for a start it picks far enough ahead for
    * the making to be done by then (see {@link PreparedRecords} for why). Throws if the
-   * making overran that start.
+   * making overran that start. `onMaking` hears how many are made of how many expected
+   * (from the timed sample), every {@link MAKING_REPORT_EVERY} records: the making takes
+   * minutes at the soak's rates.
    */
-  prepare(): Promise<PreparedRun>;
+  prepare(onMaking?: (made: number, expected: number) => void): Promise<PreparedRun>;
 }
 
 export interface PreparedRun {
@@ -69,6 +71,8 @@ const PREPARE_MARGIN = 1.5;
 const PREPARE_SLACK_MS = 3000;
 /** Of the run, the span made first to time the making. */
 const SAMPLE_MS = 2000;
+/** Records made between two reports of the making (a power of two: one mask a record). */
+export const MAKING_REPORT_EVERY = 1 << 16;
 
 /**
  * The simulator of the latency scenario, ready to prepare and send: its fleet made and
@@ -89,7 +93,7 @@ export async function pacedSimulator(
   const native = await librdkafkaSender(config.kafka);
   const topic = config.topics.telemetry.name;
   const type = Type.forSchema((spec.gateways ? telemetryBatchSchema() : telemetrySchema(1)) as never);
-  const make = (start: number, durationMs: number) => {
+  const make = (start: number, durationMs: number, onRecords?: (made: number) => void) => {
     const records = new PreparedRecords(start);
     const encoder = new ConfluentEncoder(spec.schemaId, type);
     // A window's closing reading is known by its record's index here; when it is sent,
@@ -117,19 +121,21 @@ export async function pacedSimulator(
       // A reading reaches its partition (the record's key's) when its record is sent.
       for (const reading of carried) closings.add(key, reading.ts, arrival);
       records.add(arrival, key, encoder.encode(record), carried.length);
+      if ((records.length & (MAKING_REPORT_EVERY - 1)) === 0) onRecords?.(records.length);
     }
     return { records, closings: closings.closings() };
   };
   return {
     client:
       'unavailable' in native ? `kafkajs (librdkafka unavailable: ${native.unavailable})` : 'librdkafka',
-    async prepare() {
+    async prepare(onMaking) {
       const sampleMs = Math.min(SAMPLE_MS, spec.durationMs);
       const sampledAt = performance.now();
-      make(Date.now(), sampleMs);
+      const sample = make(Date.now(), sampleMs).records.length;
       const expectedMs = ((performance.now() - sampledAt) * spec.durationMs) / sampleMs;
+      const expected = Math.round((sample * spec.durationMs) / sampleMs);
       const start = Math.ceil((Date.now() + expectedMs * PREPARE_MARGIN + PREPARE_SLACK_MS) / 1000) * 1000;
-      const { records, closings } = make(start, spec.durationMs);
+      const { records, closings } = make(start, spec.durationMs, (made) => onMaking?.(made, expected));
       if (Date.now() > start)
         throw new Error(
           `making the run's ${records.length} records overran its start by ${Date.now() - start} ms: the machine is busier than the sample of its first ${sampleMs} ms said`,

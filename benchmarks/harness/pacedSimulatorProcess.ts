@@ -13,6 +13,7 @@ import { runScript } from './runScript';
  * (WindowClosings).
  */
 export type PacedSimulatorMessage =
+  | { kind: 'making'; made: number; expected: number }
   | { kind: 'started'; start: number; end: number }
   | ({
       kind: 'done';
@@ -26,10 +27,11 @@ export type PacedSimulatorMessage =
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as PacedSimulatorSpec;
   const simulator = await pacedSimulator(spec, loadConfig(process.env));
-  const run = await simulator.prepare();
+  const send = (message: PacedSimulatorMessage) => sendToParent(message);
+  // Not awaited: the making is synchronous, and the parent only draws a bar with these.
+  const run = await simulator.prepare((made, expected) => void send({ kind: 'making', made, expected }));
   const { start, end } = run;
   await sleep(Math.max(0, start - Date.now()));
-  const send = (message: PacedSimulatorMessage) => sendToParent(message);
   await send({ kind: 'started', start, end });
   const stop = new AbortController();
   const guard = setTimeout(() => stop.abort(), spec.durationMs + 10_000);

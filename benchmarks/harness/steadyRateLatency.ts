@@ -11,7 +11,7 @@ import { forkTypescript } from './forkTypescript';
 import type { PacedSimulatorSpec } from './pacedSimulator';
 import type { PacedSimulatorMessage } from './pacedSimulatorProcess';
 import { Distribution, distribution } from './percentiles';
-import { progressBar } from './progressBar';
+import { Progress, progressBar } from './progressBar';
 import { LagSample, RunSampler, startRunSampler } from './runSampler';
 import { isWarmUpRecord, warmSegmentIndexes } from './segmentIndexWarmUp';
 import { stalledWithin, watchStalls } from './threadStalls';
@@ -207,10 +207,8 @@ export async function steadyRateLatency(
         throw new Error(`the pipeline stopped: ${log.slice(-5).join('; ')}`);
       }),
     ]);
-    const bar = progressBar('latency', Math.round(spec.durationMs / 1000), {
-      quiet: options.quiet,
-      unit: 's',
-    });
+    let making: Progress | undefined;
+    let bar: Progress | undefined;
     let startedAt: number | undefined;
     const simulator = forkTypescript<PacedSimulatorMessage>(
       join(__dirname, 'pacedSimulatorProcess.ts'),
@@ -228,7 +226,21 @@ export async function steadyRateLatency(
       {
         env: bench.env,
         onMessage: (message) => {
-          if ((message as PacedSimulatorMessage).kind !== 'started') return;
+          const said = message as PacedSimulatorMessage;
+          if (said.kind === 'making') {
+            making ??= progressBar('making records', said.expected, {
+              quiet: options.quiet,
+              unit: 'records',
+            });
+            making.update(said.made);
+            return;
+          }
+          if (said.kind !== 'started') return;
+          making?.finish();
+          bar = progressBar('latency', Math.round(spec.durationMs / 1000), {
+            quiet: options.quiet,
+            unit: 's',
+          });
           startedAt = Date.now();
           stallWatch = watchStalls();
           if (options.profileFile) profiler = startCpuProfile(options.profileFile);
@@ -247,7 +259,7 @@ export async function steadyRateLatency(
       },
     );
     const ticker = setInterval(
-      () => startedAt !== undefined && bar.update(Math.round((Date.now() - startedAt) / 1000)),
+      () => startedAt !== undefined && bar?.update(Math.round((Date.now() - startedAt) / 1000)),
       500,
     );
     let report: PacedSimulatorMessage;
@@ -260,7 +272,7 @@ export async function steadyRateLatency(
     if (report.kind !== 'done') throw new Error('the paced simulator ended without its report');
     const { start, end, sent, sentMs, client } = report;
     const closingAt = new Map(report.closings.map(([windowEnd, due, sent]) => [windowEnd, { due, sent }]));
-    bar.finish(Math.round(sentMs / 1000));
+    bar?.finish(Math.round(sentMs / 1000));
 
     // Every window that the last readings close: wait for all of its statuses.
     const firstEnd = Math.ceil(start / windowMs) * windowMs + windowMs;
