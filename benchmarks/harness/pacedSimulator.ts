@@ -30,7 +30,10 @@ export interface PacedSimulatorSpec {
 }
 
 export interface PacedSimulatorRun {
+  /** Readings sent. */
   sent: number;
+  /** Kafka records sent: a gateway's batch is one. */
+  messages: number;
   /** [window end, when the reading that let it close was due, when it was sent] (see WindowClosings). */
   closings: [number, number, number][];
 }
@@ -195,6 +198,7 @@ async function sendPrepared(
   }
   return {
     sent: queue.sent,
+    messages: queue.messages,
     closings: closings
       .filter(([, , index]) => queuedAt.has(index))
       .map(([windowEnd, due, index]) => [windowEnd, due, queuedAt.get(index)!]),

@@ -35,13 +35,14 @@ async function main(): Promise<void> {
   await send({ kind: 'started', start, end });
   const stop = new AbortController();
   const guard = setTimeout(() => stop.abort(), spec.durationMs + 10_000);
-  const { sent, closings } = await run.send({ signal: stop.signal });
+  const { sent, messages, closings } = await run.send({ signal: stop.signal });
   clearTimeout(guard);
   await send({
     kind: 'done',
     start,
     end,
     sent,
+    messages,
     sentMs: Date.now() - start,
     client: simulator.client,
     closings,

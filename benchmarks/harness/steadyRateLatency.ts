@@ -37,6 +37,8 @@ export interface LatencyFigures {
   sent: number;
   /** Readings sent over the duration. */
   sentPerSecond: number;
+  /** Kafka records sent over the duration (single readings: as many as readings). */
+  messagesPerSecond: number;
   /** Complete windows measured (the first, partial, window is left out as warm-up). */
   windows: number;
   statuses: number;
@@ -270,7 +272,7 @@ export async function steadyRateLatency(
       simulator.child.kill();
     }
     if (report.kind !== 'done') throw new Error('the paced simulator ended without its report');
-    const { start, end, sent, sentMs, client } = report;
+    const { start, end, sent, messages, sentMs, client } = report;
     const closingAt = new Map(report.closings.map(([windowEnd, due, sent]) => [windowEnd, { due, sent }]));
     bar?.finish(Math.round(sentMs / 1000));
 
@@ -311,6 +313,7 @@ export async function steadyRateLatency(
       ...(gateways ? { gateways } : {}),
       sent,
       sentPerSecond: Math.round((sent * 1000) / (end - start)),
+      messagesPerSecond: Math.round((messages * 1000) / (end - start)),
       windows: byWindow.size,
       statuses: measured.length,
       beyondWatermarkMs: distribution(beyond),
