@@ -108,6 +108,7 @@ export async function openLiveServices(
         // flight for the others waits that long for records, and with every partition
         // paused kafkajs sleeps that long before looking again.
         maxWaitTimeInMs: FETCH_WAIT_MS,
+        minBytes: config.kafka.fetchMinBytes,
         sessionTimeout: config.kafka.sessionTimeoutMs,
         heartbeatInterval: heartbeatIntervalMs,
       }),

@@ -110,11 +110,25 @@ describe('loadConfig: partition lead', () => {
 });
 
 describe('loadConfig: Kafka fetch sizes', () => {
-  it('fetches at most 1 MiB a partition and 2 MiB a fetch unless told otherwise', () => {
-    expect(loadConfig({}).kafka).toMatchObject({ fetchBytesPerPartition: 1 << 20, fetchMaxBytes: 2 << 20 });
+  it('fetches at most 1 MiB a partition and 2 MiB a fetch, as soon as there is a byte, unless told otherwise', () => {
+    expect(loadConfig({}).kafka).toMatchObject({
+      fetchBytesPerPartition: 1 << 20,
+      fetchMaxBytes: 2 << 20,
+      fetchMinBytes: 1,
+    });
+    expect(loadConfig({ DERSTREAM_KAFKA_FETCH_MIN_BYTES: '262144' }).kafka.fetchMinBytes).toBe(262144);
     expect(
       loadConfig({ DERSTREAM_KAFKA_FETCH_BYTES: '65536', DERSTREAM_KAFKA_FETCH_MAX_BYTES: '10485760' }).kafka,
     ).toMatchObject({ fetchBytesPerPartition: 65536, fetchMaxBytes: 10485760 });
+  });
+
+  it('refuses a least fetch larger than the most a fetch brings', () => {
+    expect(() =>
+      loadConfig({ DERSTREAM_KAFKA_FETCH_MIN_BYTES: '4194304', DERSTREAM_KAFKA_FETCH_MAX_BYTES: '2097152' }),
+    ).toThrow(/^DERSTREAM_KAFKA_FETCH_MIN_BYTES: 4194304 is more than a fetch may bring/);
+    expect(() => loadConfig({ DERSTREAM_KAFKA_FETCH_MIN_BYTES: '0' })).toThrow(
+      /^DERSTREAM_KAFKA_FETCH_MIN_BYTES: /,
+    );
   });
 
   it('refuses a size under 1 KiB or what is not a number, naming the setting', () => {
