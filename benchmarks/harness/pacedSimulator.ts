@@ -75,7 +75,7 @@ const PREPARE_SLACK_MS = 3000;
 /** Of the run, the span made first to time the making. */
 const SAMPLE_MS = 2000;
 /** Records made between two reports of the making (a power of two: one mask a record). */
-export const MAKING_REPORT_EVERY = 1 << 16;
+const MAKING_REPORT_EVERY = 1 << 16;
 
 /**
  * The simulator of the latency scenario, ready to prepare and send: its fleet made and

@@ -46,8 +46,9 @@ export interface KafkaConfig {
    * What a fetch waits to have before the broker answers, up to the fetch's wait. At 1 a
    * pipeline keeping up with a steady rate fetches as soon as anything arrives: many
    * small fetches, each with its own cost. At 256 KiB, a pipeline keeping up with 81 k
-   * readings/s took a third less CPU a reading (`benchmarks/RESULTS.md`, "Fuller
-   * fetches"); but a slow trickle then waits the whole fetch wait, so 1 stays the default.
+   * readings/s took a fifth to a third less of its thread's CPU a reading
+   * (`benchmarks/RESULTS.md`, "Fuller fetches"); but a slow trickle then waits the whole
+   * fetch wait, so 1 stays the default.
    */
   fetchMinBytes: number;
   /** PLAINTEXT when absent. */
