@@ -5,6 +5,7 @@ import { relative, resolve } from 'node:path';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -29,6 +30,18 @@ export interface ProfileSummary {
   /** The functions with the most self time. */
   topFunctions: { fn: string; place: string; ms: number; share: number }[];
   /**
+   * With spans given to `stop`: the samples inside them alone, by place and function as
+   * above, and by the innermost function of this repository's own code on the stack
+   * (not its node_modules), which says which step of the pipeline was running even when
+   * the time went in a package or V8 below it.
+   */
+  inSpans?: {
+    ms: number;
+    byPlace: { place: string; ms: number; share: number }[];
+    topFunctions: { fn: string; place: string; ms: number; share: number }[];
+    byOwnFunction: { fn: string; place: string; ms: number; share: number }[];
+  };
+  /**
    * What the thread allocated meanwhile, collected or not, by where the allocating code
    * lives and by function (V8's sampling heap profiler: an estimate from a sample every
    * 32 KiB on average). What young collections cost follows from it.
@@ -50,7 +63,9 @@ const ROOT = resolve(__dirname, '../..');
  * up by place and by function. "(idle)" is time the thread waited: for Kafka, or for
  * chDB, whose queries and inserts run on its own threads.
  */
-export async function startCpuProfile(file: string): Promise<{ stop(): Promise<ProfileSummary> }> {
+export async function startCpuProfile(
+  file: string,
+): Promise<{ stop(spans?: readonly Span[]): Promise<ProfileSummary> }> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
@@ -67,14 +82,27 @@ export async function startCpuProfile(file: string): Promise<{ stop(): Promise<P
     includeObjectsCollectedByMinorGC: true,
   });
   return {
-    async stop() {
+    async stop(spans?: readonly Span[]) {
       const { profile } = (await post('Profiler.stop')) as { profile: Profile };
+      // The profile's clock is the monotonic one of process.hrtime, in µs.
+      const epochMinusMonotonicMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
       const heap = (await post('HeapProfiler.stopSampling')) as { profile: { head: AllocationNode } };
       session.disconnect();
       writeFileSync(file, JSON.stringify(profile));
       writeFileSync(`${file}.heapprofile`, JSON.stringify(heap.profile));
       return {
         ...summarize(profile, file),
+        ...(spans
+          ? {
+              inSpans: summarizeSpans(
+                profile,
+                spans.map(({ from, to }) => ({
+                  from: (from - epochMinusMonotonicMs) * 1000,
+                  to: (to - epochMinusMonotonicMs) * 1000,
+                })),
+              ),
+            }
+          : {}),
         allocated: summarizeAllocations(heap.profile.head, `${file}.heapprofile`),
       };
     },
@@ -92,6 +120,46 @@ function summarize(profile: Profile, file: string): Omit<ProfileSummary, 'alloca
     ms,
   );
   return { file, totalMs: ms(total), byPlace, topFunctions };
+}
+
+/** A stretch of time, epoch ms: `from ..< to`. */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/** {@link ProfileSummary.inSpans}: `spans` in the profile's own clock (µs). */
+function summarizeSpans(profile: Profile, spans: readonly Span[]): NonNullable<ProfileSummary['inSpans']> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const ownFrameOf = (id: number): ProfileNode['callFrame'] => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (isOwnCode(frame)) return frame;
+    }
+    return byId.get(id)!.callFrame;
+  };
+  const sorted = [...spans].sort((a, b) => a.from - b.from);
+  const inside = (at: number) => sorted.some((span) => at >= span.from && at < span.to);
+  const self: (readonly [ProfileNode['callFrame'], number])[] = [];
+  const own: (readonly [ProfileNode['callFrame'], number])[] = [];
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (!inside(at)) return;
+    self.push([byId.get(id)!.callFrame, delta]);
+    own.push([ownFrameOf(id), delta]);
+  });
+  const ms = (us: number) => Math.round(us / 1000);
+  const bySelf = ranked(self, 'ms', ms);
+  return {
+    ms: ms(bySelf.total),
+    byPlace: bySelf.byPlace,
+    topFunctions: bySelf.topFunctions,
+    byOwnFunction: ranked(own, 'ms', ms).topFunctions,
+  };
 }
 
 function summarizeAllocations(head: AllocationNode, file: string): ProfileSummary['allocated'] {
@@ -163,6 +231,11 @@ function placeOf(frame: ProfileNode['callFrame']): string {
     .split('/')
     .slice(0, path.startsWith('pipelines/io/') ? 3 : 2)
     .join('/');
+}
+
+function isOwnCode(frame: ProfileNode['callFrame']): boolean {
+  const path = frame.url.replace(/^file:\/\//, '');
+  return path.startsWith(`${ROOT}/`) && !path.includes('/node_modules/');
 }
 
 function shortUrl(url: string): string {

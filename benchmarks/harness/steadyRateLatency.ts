@@ -14,7 +14,7 @@ import { Distribution, distribution } from './percentiles';
 import { Progress, progressBar } from './progressBar';
 import { LagSample, RunSampler, startRunSampler } from './runSampler';
 import { isWarmUpRecord, warmSegmentIndexes } from './segmentIndexWarmUp';
-import { stalledWithin, watchStalls } from './threadStalls';
+import { StallTotals, stallTotals, stalledWithin, watchStalls } from './threadStalls';
 import { topicsReady } from './topicsReady';
 
 export interface LatencySpec {
@@ -75,6 +75,13 @@ export interface LatencyFigures {
   /** The pipeline's thread's longest stall from the simulator's start to the last window's statuses, ms. */
   longestStallMs: number;
   /**
+   * The pipeline's thread's stalls from the simulator's start to the last window's
+   * statuses, added up: whether it was busy (GC included), waiting for a core or asleep.
+   */
+  stalls: StallTotals;
+  /** The same, of the stalls that overlap a measured window's end ..< its closing reading. */
+  stallsBeforeClosing: StallTotals;
+  /**
    * Between consecutive reports of the pipeline's progress, which it makes once raw
    * telemetry is written and committed: the telemetry insert's cycle
    * (DERSTREAM_TELEMETRY_INSERT_EVERY plus the insert), not how often readings are taken in.
@@ -96,7 +103,10 @@ export interface LatencyFigures {
   pipeline: LiveCounts | null;
   /** The Kafka client the simulator sent with: librdkafka, or kafkajs and why. */
   simulatorClient: string;
-  /** With `profileFile`: the pipeline's thread under V8's profiler from the simulator's start to the last window's statuses. */
+  /**
+   * With `profileFile`: the pipeline's thread under V8's profiler from the simulator's
+   * start to the last window's statuses; `inSpans` is what ran in its stalls.
+   */
   profile?: ProfileSummary;
 }
 
@@ -186,7 +196,7 @@ export async function steadyRateLatency(
 
   const controller = new AbortController();
   let sampler: RunSampler | undefined;
-  let profiler: Promise<{ stop(): Promise<ProfileSummary> }> | undefined;
+  let profiler: ReturnType<typeof startCpuProfile> | undefined;
   let stallWatch: ReturnType<typeof watchStalls> | undefined;
   const batchEnds: number[] = [];
   let counts: LiveCounts | undefined;
@@ -290,7 +300,7 @@ export async function steadyRateLatency(
 
     const stalls = stallWatch?.stop() ?? [];
     const samples = await sampler?.stop();
-    const profile = await (await profiler)?.stop();
+    const profile = await (await profiler)?.stop(stalls.map(({ at, ms }) => ({ from: at - ms, to: at })));
     const measured = seen.filter((s) => s.windowEnd >= firstEnd && s.windowEnd <= lastEnd);
     const perWindow = new Map<number, number>();
     for (let end = firstEnd; end <= lastEnd; end += windowMs) perWindow.set(end, 0);
@@ -336,6 +346,14 @@ export async function steadyRateLatency(
         stalledWithin(stalls, windowEnd, closingAt.get(windowEnd)!.sent),
       ),
       longestStallMs: stalls.reduce((longest, stall) => Math.max(longest, stall.ms), 0),
+      stalls: stallTotals(stalls),
+      stallsBeforeClosing: stallTotals(
+        stalls.filter((stall) =>
+          windowEnds.some(
+            (windowEnd) => stalledWithin([stall], windowEnd, closingAt.get(windowEnd)!.sent) > 0,
+          ),
+        ),
+      ),
       perWindowMaxMs: windowEnds.map((windowEnd) => byWindow.get(windowEnd)!),
       statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,

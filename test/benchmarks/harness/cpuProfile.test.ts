@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Type } from 'avsc';
 import { startCpuProfile } from '../../../benchmarks/harness/cpuProfile';
 
 /** Allocates about `mb` megabytes of short-lived arrays, and spends CPU doing it. */
@@ -29,5 +30,66 @@ describe('the benchmark profile', () => {
     expect(summary.totalMs).toBeGreaterThan(0);
     expect(summary.byPlace.map((p) => p.place)).toContain('test/benchmarks');
     expect(summary.topFunctions.map((f) => f.fn)).toContainEqual(expect.stringMatching(/^allocateArrays /));
+  });
+});
+
+const record = Type.forSchema({
+  type: 'record',
+  name: 'Spin',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'values', type: { type: 'array', items: 'double' } },
+  ],
+});
+
+/** Spins for `ms`, most of it in avsc's encoding below this function. */
+function spinningInSpan(ms: number): number {
+  const from = Date.now();
+  let sum = 0;
+  while (Date.now() - from < ms)
+    sum += record.toBuffer({ id: `device-${sum}`, values: [1, 2, 3, sum] }).length;
+  return sum;
+}
+
+function spinningOutside(ms: number): number {
+  const from = Date.now();
+  let sum = 0;
+  while (Date.now() - from < ms)
+    sum += record.toBuffer({ id: `device-${sum}`, values: [1, 2, 3, sum] }).length;
+  return sum;
+}
+
+describe('the benchmark profile within spans', () => {
+  it('sums up only the samples inside the spans, each by the innermost own function on its stack', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'derstream-profile-')), 'run.cpuprofile');
+    const profiler = await startCpuProfile(file);
+    spinningOutside(150);
+    const from = Date.now();
+    spinningInSpan(300);
+    const to = Date.now();
+    spinningOutside(150);
+    const summary = await profiler.stop([{ from, to }]);
+
+    const inSpans = summary.inSpans!;
+    // Much of the time is avsc's own, below this file's function.
+    expect(inSpans.byPlace.find((p) => p.place === 'avsc')?.share).toBeGreaterThan(0.1);
+    // About the span's 300 ms, give or take the profiler's sampling on a shared machine.
+    expect(inSpans.ms).toBeGreaterThan(150);
+    expect(inSpans.ms).toBeLessThanOrEqual(to - from + 20);
+    const own = inSpans.byOwnFunction.map((f) => f.fn);
+    expect(own[0]).toMatch(/^spinningInSpan test\/benchmarks\/harness\/cpuProfile\.test\.ts/);
+    expect(inSpans.byOwnFunction[0]!.share).toBeGreaterThan(0.6);
+    // A sample's time is when it was asked for; on a loaded machine the thread may run
+    // on a little past the span's end before it is taken.
+    const outside = inSpans.byOwnFunction.find((f) => f.fn.startsWith('spinningOutside '));
+    expect(outside?.share ?? 0).toBeLessThan(0.15);
+    expect(summary.totalMs).toBeGreaterThan(inSpans.ms + 200);
+  });
+
+  it('has no spans part when none are given', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'derstream-profile-')), 'run.cpuprofile');
+    const profiler = await startCpuProfile(file);
+    spinningOutside(20);
+    expect((await profiler.stop()).inSpans).toBeUndefined();
   });
 });
