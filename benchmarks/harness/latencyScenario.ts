@@ -6,6 +6,7 @@ import { incompleteWindows } from './incompleteWindows';
 import { FILED_RESULTS_DIR, latestE2eRate } from './latestE2eRate';
 import { formatCount, gatewaysText, ScenarioOutcome, sentShortfall, TargetCheck } from './scenarioOutcome';
 import { steadyRateLatency } from './steadyRateLatency';
+import { formatCpuPerRecord } from './threadCpu';
 import { formatStalls } from './threadStalls';
 
 const FALLBACK_RATE = 5000;
@@ -103,7 +104,7 @@ export async function latencyScenario(
         parameters: `${formatCount(figures.nominalRate)} readings/s (${rateSource}), ${formatCount(devices)} devices, ${formatCount(options.groups)} groups, ${Math.round(options.durationMs / 1000)} s, W ${bench.config.semantics.windowMs / 1000} s, B ${bench.config.semantics.outOfOrdernessMs / 1000} s${gatewaysText(figures.gateways)}`,
         figures:
           `beyond B: p50 ${figures.beyondWatermarkMs.p50} ms, p99 ${p99} ms, max ${figures.beyondWatermarkMs.max} ms over ${figures.windows} windows (${figures.statuses} statuses); ` +
-          `of which waiting for the closing reading (fleet jitter) p50 ${figures.closingReadingDueMs.p50} ms, the simulator sending it late p50 ${figures.closingReadingSentLateMs.p50} ms, max ${figures.closingReadingSentLateMs.max} ms, and the pipeline after it p50 ${figures.afterClosingReadingMs.p50} ms, p99 ${figures.afterClosingReadingMs.p99} ms; the pipeline's thread stalled between each window's end and its closing reading ${figures.stalledBeforeClosingMs.join(', ')} ms (longest stall ${figures.longestStallMs} ms; there ${formatStalls(figures.stallsBeforeClosing)}; in the whole run ${formatStalls(figures.stalls)}); IEC events beyond B p50 ${figures.iecBeyondWatermarkMs.p50} ms, p99 ${figures.iecBeyondWatermarkMs.p99} ms; sent ${formatCount(figures.sentPerSecond)}/s`,
+          `of which waiting for the closing reading (fleet jitter) p50 ${figures.closingReadingDueMs.p50} ms, the simulator sending it late p50 ${figures.closingReadingSentLateMs.p50} ms, max ${figures.closingReadingSentLateMs.max} ms, and the pipeline after it p50 ${figures.afterClosingReadingMs.p50} ms, p99 ${figures.afterClosingReadingMs.p99} ms; the pipeline's thread stalled between each window's end and its closing reading ${figures.stalledBeforeClosingMs.join(', ')} ms (longest stall ${figures.longestStallMs} ms; there ${formatStalls(figures.stallsBeforeClosing)}; in the whole run ${formatStalls(figures.stalls)}); the pipeline's CPU µs a reading: ${formatCpuPerRecord(figures.cpuPerReadingUs)}; IEC events beyond B p50 ${figures.iecBeyondWatermarkMs.p50} ms, p99 ${figures.iecBeyondWatermarkMs.p99} ms; sent ${formatCount(figures.sentPerSecond)}/s`,
       },
     };
   } finally {

@@ -14,6 +14,7 @@ import { Distribution, distribution } from './percentiles';
 import { Progress, progressBar } from './progressBar';
 import { LagSample, RunSampler, startRunSampler } from './runSampler';
 import { isWarmUpRecord, warmSegmentIndexes } from './segmentIndexWarmUp';
+import { ThreadKind, cpuPerRecordUs, threadCpuMs } from './threadCpu';
 import { StallTotals, stallTotals, stalledWithin, watchStalls } from './threadStalls';
 import { topicsReady } from './topicsReady';
 
@@ -81,6 +82,8 @@ export interface LatencyFigures {
   stalls: StallTotals;
   /** The same, of the stalls that overlap a measured window's end ..< its closing reading. */
   stallsBeforeClosing: StallTotals;
+  /** The pipeline's process's CPU while the simulator sent, µs a reading sent, by kind of thread (threadCpu.ts). */
+  cpuPerReadingUs: Partial<Record<ThreadKind, number>>;
   /**
    * Between consecutive reports of the pipeline's progress, which it makes once raw
    * telemetry is written and committed: the telemetry insert's cycle
@@ -222,6 +225,7 @@ export async function steadyRateLatency(
     let making: Progress | undefined;
     let bar: Progress | undefined;
     let startedAt: number | undefined;
+    let cpuFrom: ReturnType<typeof threadCpuMs> | undefined;
     const simulator = forkTypescript<PacedSimulatorMessage>(
       join(__dirname, 'pacedSimulatorProcess.ts'),
       [
@@ -254,6 +258,7 @@ export async function steadyRateLatency(
             unit: 's',
           });
           startedAt = Date.now();
+          cpuFrom = threadCpuMs();
           stallWatch = watchStalls();
           if (options.profileFile) profiler = startCpuProfile(options.profileFile);
           if (options.sampleEveryMs)
@@ -283,6 +288,7 @@ export async function steadyRateLatency(
     }
     if (report.kind !== 'done') throw new Error('the paced simulator ended without its report');
     const { start, end, sent, messages, sentMs, client } = report;
+    const cpuPerReadingUs = cpuFrom ? cpuPerRecordUs(cpuFrom, threadCpuMs(), sent) : {};
     const closingAt = new Map(report.closings.map(([windowEnd, due, sent]) => [windowEnd, { due, sent }]));
     bar?.finish(Math.round(sentMs / 1000));
 
@@ -347,6 +353,7 @@ export async function steadyRateLatency(
       ),
       longestStallMs: stalls.reduce((longest, stall) => Math.max(longest, stall.ms), 0),
       stalls: stallTotals(stalls),
+      cpuPerReadingUs,
       stallsBeforeClosing: stallTotals(
         stalls.filter((stall) =>
           windowEnds.some(
