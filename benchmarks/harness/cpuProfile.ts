@@ -140,15 +140,17 @@ function summarizeSpans(profile: Profile, spans: readonly Span[]): NonNullable<P
     }
     return byId.get(id)!.callFrame;
   };
+  // Samples come in time order: one pass over the spans, sorted, goes along with them.
   const sorted = [...spans].sort((a, b) => a.from - b.from);
-  const inside = (at: number) => sorted.some((span) => at >= span.from && at < span.to);
+  let next = 0;
   const self: (readonly [ProfileNode['callFrame'], number])[] = [];
   const own: (readonly [ProfileNode['callFrame'], number])[] = [];
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
-    if (!inside(at)) return;
+    while (next < sorted.length && sorted[next]!.to <= at) next++;
+    if (next === sorted.length || at < sorted[next]!.from) return;
     self.push([byId.get(id)!.callFrame, delta]);
     own.push([ownFrameOf(id), delta]);
   });

@@ -39,7 +39,7 @@ export function threadSchedMs(): { running: number; runnable: number } {
  * a stall just before a window's closing reading delays that window's statuses by as
  * much, whatever the pipeline does with the reading itself.
  */
-export function watchStalls(everyMs = 10, clock: () => number = Date.now): { stop(): Stall[] } {
+export function watchStalls(everyMs = 10): { stop(): Stall[] } {
   const stalls: Stall[] = [];
   const pauses: { from: number; to: number }[] = [];
   const gc = new PerformanceObserver((list) => {
@@ -49,10 +49,10 @@ export function watchStalls(everyMs = 10, clock: () => number = Date.now): { sto
     }
   });
   gc.observe({ entryTypes: ['gc'] });
-  let last = clock();
+  let last = Date.now();
   let lastSched = threadSchedMs();
   const timer = setInterval(() => {
-    const now = clock();
+    const now = Date.now();
     const sched = threadSchedMs();
     const late = now - last - everyMs;
     if (late > STALL_THRESHOLD_MS) {
