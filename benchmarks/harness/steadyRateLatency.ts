@@ -353,7 +353,6 @@ export async function steadyRateLatency(
       ),
       longestStallMs: stalls.reduce((longest, stall) => Math.max(longest, stall.ms), 0),
       stalls: stallTotals(stalls),
-      cpuPerReadingUs,
       stallsBeforeClosing: stallTotals(
         stalls.filter((stall) =>
           windowEnds.some(
@@ -361,6 +360,7 @@ export async function steadyRateLatency(
           ),
         ),
       ),
+      cpuPerReadingUs,
       perWindowMaxMs: windowEnds.map((windowEnd) => byWindow.get(windowEnd)!),
       statusesPerWindow: [...perWindow],
       pipeline: counts ?? null,
