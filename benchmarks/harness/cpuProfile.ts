@@ -37,9 +37,9 @@ export interface ProfileSummary {
    */
   inSpans?: {
     ms: number;
-    byPlace: { place: string; ms: number; share: number }[];
-    topFunctions: { fn: string; place: string; ms: number; share: number }[];
-    byOwnFunction: { fn: string; place: string; ms: number; share: number }[];
+    byPlace: ProfileSummary['byPlace'];
+    topFunctions: ProfileSummary['topFunctions'];
+    byOwnFunction: ProfileSummary['topFunctions'];
   };
   /**
    * What the thread allocated meanwhile, collected or not, by where the allocating code
@@ -143,17 +143,18 @@ function summarizeSpans(profile: Profile, spans: readonly Span[]): NonNullable<P
   // Samples come in time order: one pass over the spans, sorted, goes along with them.
   const sorted = [...spans].sort((a, b) => a.from - b.from);
   let next = 0;
-  const self: (readonly [ProfileNode['callFrame'], number])[] = [];
-  const own: (readonly [ProfileNode['callFrame'], number])[] = [];
+  // By node first, as in summarize: a node's own frame is looked up once, not per sample.
+  const inside = new Map<number, number>();
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
     while (next < sorted.length && sorted[next]!.to <= at) next++;
     if (next === sorted.length || at < sorted[next]!.from) return;
-    self.push([byId.get(id)!.callFrame, delta]);
-    own.push([ownFrameOf(id), delta]);
+    inside.set(id, (inside.get(id) ?? 0) + delta);
   });
+  const self = [...inside].map(([id, us]) => [byId.get(id)!.callFrame, us] as const);
+  const own = [...inside].map(([id, us]) => [ownFrameOf(id), us] as const);
   const ms = (us: number) => Math.round(us / 1000);
   const bySelf = ranked(self, 'ms', ms);
   return {
