@@ -17,3 +17,21 @@ export interface TelemetryReading {
   minActivePower: number | null;
   connected: boolean;
 }
+
+/**
+ * Only the fields above, in this order: what is kept of a reading that may carry more
+ * (an Avro record of a newer schema version is read and checked in place).
+ */
+export function canonicalReading(reading: TelemetryReading): TelemetryReading {
+  return {
+    deviceId: reading.deviceId,
+    ts: reading.ts,
+    activePower: reading.activePower,
+    reactivePower: reading.reactivePower,
+    voltage: reading.voltage,
+    stateOfCharge: reading.stateOfCharge,
+    maxActivePower: reading.maxActivePower,
+    minActivePower: reading.minActivePower,
+    connected: reading.connected,
+  };
+}

@@ -8,7 +8,8 @@ import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
 import { ForecastBatch } from '../pipelines/forecast/issuedForecast';
 import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
-import { messageReadings } from '../pipelines/decode/messageReadings';
+import { messageRefusal } from '../pipelines/decode/messageReadings';
+import { readingProblem } from '../pipelines/decode/validateReading';
 import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
 import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
@@ -29,7 +30,6 @@ import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
 import { LiveSemantics } from '../pipelines/config/semanticsConfig';
 import { StatusEngine, StatusOutput } from '../pipelines/statusEngine';
-import { TelemetryReading } from '../pipelines/telemetryReading';
 import { DerstreamConfig } from './config';
 import { serveLiveHttp } from './liveHttp';
 import { LivePublisher } from './livePublisher';
@@ -427,6 +427,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       rejected.push(rejectedRecord(sourcePositionOf(batch, message), reason, detail));
     };
     let readThrough = from;
+    /** Each record's clock, set as it is read: one object a batch, not one a record. */
+    const validation = { now: 0, futureToleranceMs: semantics.futureToleranceMs };
     const { messages } = batch;
     // Indexed: an entries() iterator made an array and a result object per record.
     for (let index = 0; index < messages.length; index++) {
@@ -441,37 +443,34 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       const storedOffset = Number(message.offset);
       readThrough = offset;
       const now = Date.now();
-      const telemetry =
+      const decoded =
         decodeKnownTelemetry(message.value, decoder, options.maxMessageBytes) ??
         (await decodeTelemetry(message.value, decoder, options.maxMessageBytes, {
           log,
           signal: options.signal,
         }));
-      if (telemetry.kind === 'rejected') {
-        reject(message, offset, telemetry.reason, telemetry.detail);
+      if (decoded.kind === 'rejected') {
+        reject(message, offset, decoded.reason, decoded.detail);
         continue;
       }
-      const decoded = telemetry.message;
-      const unpacked = messageReadings(decoded, {
-        now,
-        futureToleranceMs: semantics.futureToleranceMs,
-        maxBatchReadings: config.maxBatchReadings,
-      });
-      if (!unpacked.accepted) {
-        reject(message, offset, unpacked.reason, unpacked.detail);
+      const refusal = messageRefusal(decoded, config.maxBatchReadings);
+      if (refusal) {
+        reject(message, offset, refusal.reason, refusal.detail);
         continue;
       }
+      const { readings } = decoded;
       // An empty batch is read and done.
-      if (unpacked.readings.length === 0) commits.processed(batch.partition, offset);
-      for (let item = 0; item < unpacked.readings.length; item++) {
-        const result = unpacked.readings[item]!;
-        if (!result.valid) {
+      if (readings.length === 0) commits.processed(batch.partition, offset);
+      validation.now = now;
+      for (let item = 0; item < readings.length; item++) {
+        const reading = readings[item]!;
+        const problem = readingProblem(reading, validation);
+        if (problem) {
           const [origin, headers] = readingOrigin(sourcePositionOf(batch, message), decoded, item);
           commits.processed(batch.partition, offset);
-          rejected.push(rejectedRecord(origin, result.reason, result.detail, headers));
+          rejected.push(rejectedRecord(origin, problem.reason, problem.detail, headers));
           continue;
         }
-        const reading: TelemetryReading = result.reading;
         const outputs =
           judgedLate.size > 0 && judgedLate.delete(`${batch.partition}:${message.offset}:${item}`)
             ? [{ kind: 'late' as const, partition: batch.partition, reading, watermark: engine.watermark }]

@@ -8,7 +8,8 @@ import {
 } from '../pipelines/aggregate/partialRecord';
 import { PartialSource } from '../pipelines/aggregate/partialSource';
 import { GroupRun, PartialsMerge } from '../pipelines/aggregate/partialsMerge';
-import { messageReadings } from '../pipelines/decode/messageReadings';
+import { messageRefusal } from '../pipelines/decode/messageReadings';
+import { readingProblem } from '../pipelines/decode/validateReading';
 import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
 import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
@@ -19,7 +20,7 @@ import { readPartitions } from '../pipelines/io/kafka/readPartitions';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
 import { WriteBehind } from '../pipelines/io/writeBehind';
 import { decodeKnownTelemetry, decodeTelemetry, readingOrigin, sourcePositionOf } from './telemetryRecord';
-import { TelemetryReading } from '../pipelines/telemetryReading';
+import { canonicalReading, TelemetryReading } from '../pipelines/telemetryReading';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
 import { DerstreamConfig } from './config';
@@ -240,7 +241,10 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         changelog.push({
           key: deviceId,
           partition,
-          value: JSON.stringify({ offset: String(at), reading } satisfies DeviceReadingRecord),
+          value: JSON.stringify({
+            offset: String(at),
+            reading: canonicalReading(reading),
+          } satisfies DeviceReadingRecord),
         });
       }
       // With the commit: how far partials are out, and what had been taken in by then
@@ -297,6 +301,8 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       counts.invalid++;
       rejected.push(rejectedRecord(sourcePositionOf(batch, message), reason, detail));
     };
+    /** Each record's clock, set as it is read: one object a batch, not one a record. */
+    const validation = { now: 0, futureToleranceMs: semantics.futureToleranceMs };
     const { messages } = batch;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
@@ -316,28 +322,26 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         reject(message, offset, decoded.reason, decoded.detail);
         continue;
       }
-      const unpacked = messageReadings(decoded.message, {
-        now,
-        futureToleranceMs: semantics.futureToleranceMs,
-        maxBatchReadings: config.maxBatchReadings,
-      });
-      if (!unpacked.accepted) {
-        reject(message, offset, unpacked.reason, unpacked.detail);
+      const refusal = messageRefusal(decoded, config.maxBatchReadings);
+      if (refusal) {
+        reject(message, offset, refusal.reason, refusal.detail);
         continue;
       }
+      const { readings } = decoded;
       // An empty batch is read and done.
-      if (unpacked.readings.length === 0) tracker.processed(batch.partition, offset);
+      if (readings.length === 0) tracker.processed(batch.partition, offset);
       const storedOffset = Number(message.offset);
-      for (let index = 0; index < unpacked.readings.length; index++) {
-        const result = unpacked.readings[index]!;
-        if (!result.valid) {
+      validation.now = now;
+      for (let index = 0; index < readings.length; index++) {
+        const reading = readings[index]!;
+        const problem = readingProblem(reading, validation);
+        if (problem) {
           tracker.processed(batch.partition, offset);
           counts.invalid++;
-          const [from, headers] = readingOrigin(sourcePositionOf(batch, message), decoded.message, index);
-          rejected.push(rejectedRecord(from, result.reason, result.detail, headers));
+          const [from, headers] = readingOrigin(sourcePositionOf(batch, message), decoded, index);
+          rejected.push(rejectedRecord(from, problem.reason, problem.detail, headers));
           continue;
         }
-        const { reading } = result;
         const accepted = source.reading(reading, now, reread);
         if (accepted) {
           counts.valid++;
@@ -346,7 +350,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
         } else {
           counts.late++;
           tracker.processed(batch.partition, offset);
-          const [from, headers] = readingOrigin(sourcePositionOf(batch, message), decoded.message, index);
+          const [from, headers] = readingOrigin(sourcePositionOf(batch, message), decoded, index);
           late.push(
             rejectedRecord(
               from,

@@ -5,8 +5,8 @@ import { HEADERS, SourcePosition } from '../pipelines/io/kafka/outputRecords';
 import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
 import { RetryOptions, retryUntilDone } from '../pipelines/io/retryUntilDone';
 
-export type DecodedTelemetry =
-  { kind: 'decoded'; message: DecodedMessage } | { kind: 'rejected'; reason: string; detail: string };
+/** A telemetry record's message, or why it has none. */
+export type DecodedTelemetry = DecodedMessage | { kind: 'rejected'; reason: string; detail: string };
 
 /**
  * One telemetry record's bytes decoded, or why not (the reason codes of the live path).
@@ -22,10 +22,7 @@ export async function decodeTelemetry(
   const known = decodeKnownTelemetry(value, decoder, maxMessageBytes);
   if (known) return known;
   try {
-    return {
-      kind: 'decoded',
-      message: await retryUntilDone('fetching a writer schema', () => decoder.decode(value!), retry),
-    };
+    return await retryUntilDone('fetching a writer schema', () => decoder.decode(value!), retry);
   } catch (error) {
     return rejectedFor(error);
   }
@@ -49,8 +46,7 @@ export function decodeKnownTelemetry(
       detail: `${value.length} bytes, limit ${maxMessageBytes}`,
     };
   try {
-    const message = decoder.decodeKnown(value);
-    return message && { kind: 'decoded', message };
+    return decoder.decodeKnown(value);
   } catch (error) {
     return rejectedFor(error);
   }

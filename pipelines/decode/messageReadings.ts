@@ -1,33 +1,32 @@
-import { validateReading, Validation, ValidationOptions } from './validateReading';
-
-/** What one telemetry message decoded to: a single reading, or a gateway's batch of them. */
-export type DecodedMessage =
-  { kind: 'reading'; reading: unknown } | { kind: 'batch'; gatewayId: string; readings: readonly unknown[] };
-
-export interface MessageOptions extends ValidationOptions {
-  /** A batch with more readings than this is refused whole (BATCH_TOO_LARGE). */
-  maxBatchReadings: number;
-}
+import { TelemetryReading } from '../telemetryReading';
 
 /**
- * The message's readings, each validated on its own (SEMANTICS.md §1), at their index
- * in the message (a single reading is index 0): one bad reading of a batch does not
- * spoil the others. A batch over the limit is refused whole, before any of it is read.
+ * What one telemetry message decoded to: a single reading, or a gateway's batch of them,
+ * each typed by its schema already and still to be checked against SEMANTICS.md §1
+ * (`readingProblem`), each on its own: one bad reading of a batch does not spoil the
+ * others. A single reading is index 0.
  */
-export type MessageReadings =
-  { accepted: true; readings: Validation[] } | { accepted: false; reason: 'BATCH_TOO_LARGE'; detail: string };
+export type DecodedMessage =
+  | { kind: 'reading'; readings: readonly [TelemetryReading] }
+  | { kind: 'batch'; gatewayId: string; readings: readonly TelemetryReading[] };
 
-export function messageReadings(message: DecodedMessage, options: MessageOptions): MessageReadings {
-  if (message.kind === 'reading')
-    return { accepted: true, readings: [validateReading(message.reading, options)] };
-  if (message.readings.length > options.maxBatchReadings) {
+/** Why a message is refused whole, before any of its readings is read. */
+export interface MessageRefusal {
+  reason: 'BATCH_TOO_LARGE';
+  detail: string;
+}
+
+/** A batch with more readings than `maxBatchReadings` is refused whole; undefined for any other message. */
+export function messageRefusal(
+  message: DecodedMessage,
+  maxBatchReadings: number,
+): MessageRefusal | undefined {
+  if (message.kind === 'batch' && message.readings.length > maxBatchReadings)
     return {
-      accepted: false,
       reason: 'BATCH_TOO_LARGE',
-      detail: `batch of ${message.readings.length} readings from gateway ${message.gatewayId}, limit ${options.maxBatchReadings}`,
+      detail: `batch of ${message.readings.length} readings from gateway ${message.gatewayId}, limit ${maxBatchReadings}`,
     };
-  }
-  return { accepted: true, readings: message.readings.map((reading) => validateReading(reading, options)) };
+  return undefined;
 }
 
 /**

@@ -1,11 +1,13 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DecodedMessage } from '../../decode/messageReadings';
+import { TelemetryReading } from '../../telemetryReading';
 import { AvroDecoder } from './avroDecoder';
 import { TELEMETRY_BATCH_NAME, TELEMETRY_READING_NAME, telemetryReaderSchema } from './telemetrySchemas';
 
+/** What the reader schema gives: the union's branch by its name, each field of the type its schema says. */
 type Branches = {
-  [TELEMETRY_READING_NAME]?: Record<string, unknown>;
-  [TELEMETRY_BATCH_NAME]?: { gatewayId: string; readings: Record<string, unknown>[] };
+  [TELEMETRY_READING_NAME]?: TelemetryReading;
+  [TELEMETRY_BATCH_NAME]?: { gatewayId: string; readings: TelemetryReading[] };
 };
 
 /**
@@ -36,5 +38,5 @@ export class TelemetryDecoder {
 function messageOf(decoded: Branches): DecodedMessage {
   const batch = decoded[TELEMETRY_BATCH_NAME];
   if (batch !== undefined) return { kind: 'batch', gatewayId: batch.gatewayId, readings: batch.readings };
-  return { kind: 'reading', reading: decoded[TELEMETRY_READING_NAME] };
+  return { kind: 'reading', readings: [decoded[TELEMETRY_READING_NAME]!] };
 }

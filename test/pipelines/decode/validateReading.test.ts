@@ -1,4 +1,8 @@
-import { validateReading, validateReadingLine } from '../../../pipelines/decode/validateReading';
+import {
+  readingProblem,
+  validateReading,
+  validateReadingLine,
+} from '../../../pipelines/decode/validateReading';
 
 const good = {
   deviceId: 'd1',
@@ -90,5 +94,58 @@ describe('validateReading (SEMANTICS.md §1)', () => {
       reason: 'NOT_FINITE',
     });
     expect(validateReadingLine(JSON.stringify(good))).toEqual({ valid: true, reading: good });
+  });
+});
+
+describe('readingProblem: a reading of the right types, checked in place', () => {
+  const typed = { ...good, frequency: 50 };
+
+  it('finds nothing wrong with a valid reading, whatever else it carries (an Avro record of a newer version)', () => {
+    expect(readingProblem(typed)).toBeUndefined();
+    expect(
+      readingProblem({ ...typed, stateOfCharge: 0, minActivePower: 5, maxActivePower: 5 }),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    ['an empty deviceId', { deviceId: '' }, 'WRONG_TYPE', 'deviceId must be a non-empty string'],
+    ['ts not an integer', { ts: 1.5 }, 'WRONG_TYPE', 'ts must be an integer (epoch ms)'],
+    ['ts beyond a safe integer', { ts: 2 ** 53 }, 'WRONG_TYPE', 'ts must be an integer (epoch ms)'],
+    ['ts NaN', { ts: NaN }, 'NOT_FINITE', 'ts must be an integer (epoch ms)'],
+    ['activePower NaN', { activePower: NaN }, 'NOT_FINITE', 'activePower is NaN'],
+    ['reactivePower infinite', { reactivePower: Infinity }, 'NOT_FINITE', 'reactivePower is Infinity'],
+    ['minActivePower infinite', { minActivePower: -Infinity }, 'NOT_FINITE', 'minActivePower is -Infinity'],
+    [
+      'SoC above 100',
+      { stateOfCharge: 101 },
+      'STATE_OF_CHARGE_OUT_OF_RANGE',
+      'stateOfCharge 101 is outside 0..100',
+    ],
+    [
+      'min above max',
+      { minActivePower: 10, maxActivePower: 5 },
+      'MIN_ABOVE_MAX',
+      'minActivePower 10 is above maxActivePower 5',
+    ],
+  ])('finds %s', (_name, fields, reason, detail) => {
+    expect(readingProblem({ ...typed, ...fields })).toEqual({ valid: false, reason, detail });
+  });
+
+  it('names the first non-finite number in field order', () => {
+    expect(readingProblem({ ...typed, voltage: NaN, activePower: Infinity })).toMatchObject({
+      detail: 'activePower is Infinity',
+    });
+    expect(readingProblem({ ...typed, maxActivePower: NaN, voltage: NaN })).toMatchObject({
+      detail: 'voltage is NaN',
+    });
+  });
+
+  it('checks the future tolerance only when given a clock', () => {
+    expect(readingProblem(typed, { now: good.ts - 300_000 })).toBeUndefined();
+    expect(readingProblem(typed, { now: good.ts - 300_001 })).toEqual({
+      valid: false,
+      reason: 'FUTURE_TIMESTAMP',
+      detail: `ts ${good.ts} is 300001 ms ahead of the clock`,
+    });
   });
 });

@@ -75,13 +75,13 @@ describe('telemetry batches in the real registry', () => {
       await decoder.decode(encodeConfluent(v1, Type.forSchema(telemetrySchema(1) as never), r1)),
     ).toEqual({
       kind: 'reading',
-      reading: { ...r1, frequency: null },
+      readings: [{ ...r1, frequency: null }],
     });
     expect(
       await decoder.decode(
         encodeConfluent(v2, Type.forSchema(telemetrySchema(2) as never), { ...r2, frequency: 50 }),
       ),
-    ).toEqual({ kind: 'reading', reading: { ...r2, frequency: 50 } });
+    ).toEqual({ kind: 'reading', readings: [{ ...r2, frequency: 50 }] });
     const batchType = Type.forSchema(telemetryBatchSchema() as never);
     const readings = [r1, r2, { ...r1, ts: r1.ts + 10_000 }].map((r) => ({ ...r, frequency: null }));
     expect(
@@ -121,7 +121,7 @@ describe('telemetry batches in the real registry', () => {
     const decoder = new TelemetryDecoder(registry);
     expect(decoder.decodeKnown(record)).toBeUndefined();
     const decoded = await decoder.decode(record);
-    expect(decoded).toMatchObject({ kind: 'reading', reading: { deviceId: 'd3', frequency: 49.9 } });
+    expect(decoded).toMatchObject({ kind: 'reading', readings: [{ deviceId: 'd3', frequency: 49.9 }] });
     expect(decoder.decodeKnown(record)).toEqual(decoded);
     expect(() => decoder.decodeKnown(record.subarray(0, record.length - 2))).toThrow(
       expect.objectContaining({
