@@ -41,10 +41,11 @@ describe('ClickHouse through the chDB executor', () => {
     expect(recorded.map((row) => row.version)).toEqual(all);
   });
 
-  it('has telemetry merged column by column (vertical merges), whatever its column count', async () => {
+  it('has telemetry merged column by column (vertical merges), whatever its column count, ten parts or more at once', async () => {
     await migrate(clickhouse);
     const [telemetry] = (await tables()).filter((table) => table.name === 'telemetry');
     expect(telemetry!.create).toMatch(/SETTINGS .*vertical_merge_algorithm_min_columns_to_activate = 1\b/);
+    expect(telemetry!.create).toMatch(/SETTINGS .*min_parts_to_merge_at_once = 10\b/);
   });
 
   it('refuses to run when an applied migration was edited', async () => {
