@@ -28,6 +28,7 @@ interface Long {
 const Long = kafkajsRequire('./src/utils/long') as { fromString(value: string): Long };
 interface KafkajsEncoder {
   writeVarInt(value: number): KafkajsEncoder;
+  writeBuffer(value: Buffer): KafkajsEncoder;
   writeVarLong(value: Long | number): KafkajsEncoder;
   buffer: Buffer;
 }
@@ -42,6 +43,7 @@ const Decoder = kafkajsRequire('./src/protocol/decoder') as new (buffer: Buffer)
   readString(): string | null;
   readInt16(): number;
   readInt32(): number;
+  readVarInt(): number;
   offset: number;
 };
 const { RecordBatch } = kafkajsRequire('./src/protocol/recordBatch/v0') as {
@@ -60,7 +62,7 @@ const Record = kafkajsRequire('./src/protocol/recordBatch/record/v0') as (record
   key: Buffer;
   value: Buffer;
   headers?: Record<string, string>;
-}) => unknown;
+}) => KafkajsEncoder;
 const decodeRecordBatch = kafkajsRequire('./src/protocol/recordBatch/v0/decoder') as (
   decoder: unknown,
 ) => Promise<{
@@ -170,6 +172,59 @@ describe('kafkajs as patched (ops/patches)', () => {
       );
       expect(records.map((r) => r.key!.toString())).toEqual(deltas.map((_d, index) => `device-${index}`));
       expect(records[0]!.headers.origin!.toString()).toBe('test');
+    }
+  });
+
+  it("reads each record where it lies in the batch's buffer: bytes after its headers skipped, a record reading past its length refused", async () => {
+    /** Record `index` encoded, its declared length moved by `lengthBy` and `extra` bytes after its headers. */
+    const record = (index: number, lengthBy = 0, extra = Buffer.alloc(0)) => {
+      const encoded = Record({
+        offsetDelta: index,
+        timestampDelta: Long.fromString(String(index)),
+        key: Buffer.from(`device-${index}`),
+        value: Buffer.from(`value-${index}`),
+        headers: index === 0 ? { origin: 'test', also: 'this' } : {},
+      }).buffer;
+      const lengthReader = new Decoder(encoded);
+      const length = lengthReader.readVarInt();
+      const body = encoded.subarray(lengthReader.offset);
+      return new Encoder()
+        .writeVarInt(length + extra.length + lengthBy)
+        .writeBuffer(Buffer.concat([body, extra]));
+    };
+    const decode = async (records: KafkajsEncoder[], compression: number) => {
+      const encoded = await RecordBatch({
+        compression,
+        firstOffset: Long.fromString('1000'),
+        firstTimestamp: Long.fromString('1765000000000'),
+        maxTimestamp: Long.fromString('1765000000000'),
+        lastOffsetDelta: records.length - 1,
+        records,
+      });
+      return (await decodeRecordBatch(new Decoder(encoded.buffer))).records;
+    };
+    for (const compression of [0, GZIP]) {
+      const records = await decode(
+        [record(0), record(1, 0, Buffer.from([0xab, 0xcd, 0xef])), record(2)],
+        compression,
+      );
+      expect(
+        records.map((r) => [
+          r.offset,
+          r.timestamp,
+          r.key!.toString(),
+          r.value!.toString(),
+          Object.keys(r.headers),
+        ]),
+      ).toEqual([
+        ['1000', '1765000000000', 'device-0', 'value-0', ['origin', 'also']],
+        ['1001', '1765000000001', 'device-1', 'value-1', []],
+        ['1002', '1765000000002', 'device-2', 'value-2', []],
+      ]);
+      expect(records[0]!.headers.also!.toString()).toBe('this');
+      await expect(decode([record(0), record(1, -1), record(2)], compression)).rejects.toThrow(
+        'Record at offset 1001 reads past its length',
+      );
     }
   });
 
