@@ -12,52 +12,25 @@
  * as the fleet's are, one record in a thousand with a header) a round, 9 rounds after a
  * first one to warm up; prints each round's ns a record and the best three.
  */
-import { createRequire } from 'node:module';
 import { runScript } from '../harness/runScript';
+import { Decoder, Long, decodeRecordBatch, encodeRecord, encodeRecordBatch } from './kafkajsInternals';
 
 const batches = Number(process.argv[2] ?? 3000);
 const rounds = Number(process.argv[3] ?? 9);
 const RECORDS = 1000;
 
-const kafkajsRequire = createRequire(require.resolve('kafkajs'));
-interface Long {
-  toString(): string;
-}
-const Long = kafkajsRequire('./src/utils/long') as { fromString(value: string): Long };
-const Decoder = kafkajsRequire('./src/protocol/decoder') as new (buffer: Buffer) => unknown;
-const { RecordBatch } = kafkajsRequire('./src/protocol/recordBatch/v0') as {
-  RecordBatch: (batch: {
-    compression: number;
-    firstOffset: Long;
-    firstTimestamp: Long;
-    maxTimestamp: Long;
-    lastOffsetDelta: number;
-    records: unknown[];
-  }) => Promise<{ buffer: Buffer }>;
-};
-const Record = kafkajsRequire('./src/protocol/recordBatch/record/v0') as (record: {
-  offsetDelta: number;
-  timestampDelta: number;
-  key: Buffer;
-  value: Buffer;
-  headers: Record<string, string>;
-}) => unknown;
-const decodeRecordBatch = kafkajsRequire('./src/protocol/recordBatch/v0/decoder') as (
-  decoder: unknown,
-) => Promise<{ records: { offset: string; value: Buffer }[] }>;
-
 runScript('recordDecodeCost', async () => {
   if (!(batches > 0) || !(rounds > 0))
     throw new Error('usage: recordDecodeCost.ts [batches > 0] [rounds > 0]');
   const now = String(Date.now());
-  const { buffer } = await RecordBatch({
+  const { buffer } = await encodeRecordBatch({
     compression: 0,
     firstOffset: Long.fromString('123456789'),
     firstTimestamp: Long.fromString(now),
     maxTimestamp: Long.fromString(now),
     lastOffsetDelta: RECORDS - 1,
     records: Array.from({ length: RECORDS }, (_, i) =>
-      Record({
+      encodeRecord({
         offsetDelta: i,
         timestampDelta: i,
         key: Buffer.from(`der-${String(i).padStart(7, '0')}`),

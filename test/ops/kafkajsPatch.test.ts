@@ -1,4 +1,14 @@
-import { createRequire } from 'node:module';
+import {
+  DecodedRecord,
+  Decoder,
+  Encoder,
+  KafkajsEncoder,
+  Long,
+  decodeRecordBatch,
+  encodeRecord,
+  encodeRecordBatch,
+  kafkajsRequire,
+} from '../../benchmarks/kafka/kafkajsInternals';
 
 /**
  * ops/patches/kafkajs+2.2.4.patch: kafkajs works out each record's offset and time stamp
@@ -6,68 +16,14 @@ import { createRequire } from 'node:module';
  * encode record batches with kafkajs's own encoder, decode them with its (patched)
  * decoder, and check every offset and time stamp against BigInt arithmetic, including
  * values beyond 2^53 and deltas too long for the patch's fast path, where it must fall
- * back to Long. The producer side: a send's messages grouped by partition in one pass
+ * back to Long; and each record read where it lies in the batch (bytes after its headers
+ * skipped, a record that reads past its length refused). The producer side: a send's messages grouped by partition in one pass
  * (checked against grouping each message on its own), varints and varlongs written in
  * place (checked against LEB128 of the zigzag value worked out in BigInt), records
  * encoded into buffers that are not zero-filled (the same bytes whatever the buffers
  * held before), and murmur2 in 32-bit arithmetic (Kafka's own test vectors, and a
  * BigInt version of Java's code on random keys).
  */
-const kafkajsRequire = createRequire(require.resolve('kafkajs'));
-
-interface DecodedRecord {
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, Buffer>;
-}
-interface Long {
-  toString(): string;
-}
-const Long = kafkajsRequire('./src/utils/long') as { fromString(value: string): Long };
-interface KafkajsEncoder {
-  writeVarInt(value: number): KafkajsEncoder;
-  writeBuffer(value: Buffer): KafkajsEncoder;
-  writeVarLong(value: Long | number): KafkajsEncoder;
-  buffer: Buffer;
-}
-const Encoder = kafkajsRequire('./src/protocol/encoder') as {
-  new (initialSize?: number): KafkajsEncoder;
-  sizeOfVarInt(value: number): number;
-  sizeOfVarLong(value: Long | number): number;
-};
-const Decoder = kafkajsRequire('./src/protocol/decoder') as new (buffer: Buffer) => {
-  readVarLongAsNumber(): number | Long;
-  readVarLong(): Long;
-  readString(): string | null;
-  readInt16(): number;
-  readInt32(): number;
-  readVarInt(): number;
-  offset: number;
-};
-const { RecordBatch } = kafkajsRequire('./src/protocol/recordBatch/v0') as {
-  RecordBatch: (batch: {
-    compression?: number;
-    firstOffset: Long;
-    firstTimestamp: Long;
-    maxTimestamp: Long;
-    lastOffsetDelta: number;
-    records: unknown[];
-  }) => Promise<{ buffer: Buffer }>;
-};
-const Record = kafkajsRequire('./src/protocol/recordBatch/record/v0') as (record: {
-  offsetDelta: number;
-  timestampDelta: Long;
-  key: Buffer;
-  value: Buffer;
-  headers?: Record<string, string>;
-}) => KafkajsEncoder;
-const decodeRecordBatch = kafkajsRequire('./src/protocol/recordBatch/v0/decoder') as (
-  decoder: unknown,
-) => Promise<{
-  records: DecodedRecord[];
-}>;
 const Batch = kafkajsRequire('./src/consumer/batch') as new (
   topic: string,
   fetchedOffset: string,
@@ -117,14 +73,14 @@ async function roundTrip(
   records: { offsetDelta: number; timestampDelta: bigint }[],
   compression = 0,
 ): Promise<DecodedRecord[]> {
-  const encoded = await RecordBatch({
+  const encoded = await encodeRecordBatch({
     compression,
     firstOffset: Long.fromString(String(firstOffset)),
     firstTimestamp: Long.fromString(String(firstTimestamp)),
     maxTimestamp: Long.fromString(String(firstTimestamp)),
     lastOffsetDelta: records.at(-1)!.offsetDelta,
     records: records.map(({ offsetDelta, timestampDelta }, index) =>
-      Record({
+      encodeRecord({
         offsetDelta,
         timestampDelta: Long.fromString(String(timestampDelta)),
         key: Buffer.from(`device-${index}`),
@@ -178,7 +134,7 @@ describe('kafkajs as patched (ops/patches)', () => {
   it("reads each record where it lies in the batch's buffer: bytes after its headers skipped, a record reading past its length refused", async () => {
     /** Record `index` encoded, its declared length moved by `lengthBy` and `extra` bytes after its headers. */
     const record = (index: number, lengthBy = 0, extra = Buffer.alloc(0)) => {
-      const encoded = Record({
+      const encoded = encodeRecord({
         offsetDelta: index,
         timestampDelta: Long.fromString(String(index)),
         key: Buffer.from(`device-${index}`),
@@ -193,7 +149,7 @@ describe('kafkajs as patched (ops/patches)', () => {
         .writeBuffer(Buffer.concat([body, extra]));
     };
     const decode = async (records: KafkajsEncoder[], compression: number) => {
-      const encoded = await RecordBatch({
+      const encoded = await encodeRecordBatch({
         compression,
         firstOffset: Long.fromString('1000'),
         firstTimestamp: Long.fromString('1765000000000'),
