@@ -18,20 +18,27 @@ export interface TelemetryReading {
   connected: boolean;
 }
 
+type NullableField = 'reactivePower' | 'voltage' | 'stateOfCharge' | 'maxActivePower' | 'minActivePower';
+
+/** A reading's fields with their types, its nullable ones possibly absent (JSON input may leave them out). */
+export type ReadingFields = Omit<TelemetryReading, NullableField> &
+  Partial<Pick<TelemetryReading, NullableField>>;
+
 /**
- * Only the fields above, in this order: what is kept of a reading that may carry more
- * (an Avro record of a newer schema version is read and checked in place).
+ * Only the fields above, in this order, an absent nullable one as null: what is kept of
+ * a reading that may carry more (an Avro record of a newer schema version is read and
+ * checked in place) or less (JSON input, once its field types are checked).
  */
-export function canonicalReading(reading: TelemetryReading): TelemetryReading {
+export function canonicalReading(reading: ReadingFields): TelemetryReading {
   return {
     deviceId: reading.deviceId,
     ts: reading.ts,
     activePower: reading.activePower,
-    reactivePower: reading.reactivePower,
-    voltage: reading.voltage,
-    stateOfCharge: reading.stateOfCharge,
-    maxActivePower: reading.maxActivePower,
-    minActivePower: reading.minActivePower,
+    reactivePower: reading.reactivePower ?? null,
+    voltage: reading.voltage ?? null,
+    stateOfCharge: reading.stateOfCharge ?? null,
+    maxActivePower: reading.maxActivePower ?? null,
+    minActivePower: reading.minActivePower ?? null,
     connected: reading.connected,
   };
 }

@@ -1,4 +1,4 @@
-import { TelemetryReading } from '../telemetryReading';
+import { canonicalReading, ReadingFields, TelemetryReading } from '../telemetryReading';
 
 /**
  * Why a reading is invalid (SEMANTICS.md §1). These codes are what dead-letter records,
@@ -61,17 +61,8 @@ export function validateReading(value: unknown, options: ValidationOptions = {})
     if (v !== undefined && v !== null && typeof v !== 'number')
       return invalid('WRONG_TYPE', `${field} must be a number`);
   }
-  const reading: TelemetryReading = {
-    deviceId: input.deviceId,
-    ts: input.ts,
-    activePower: input.activePower as number,
-    reactivePower: (input.reactivePower ?? null) as number | null,
-    voltage: (input.voltage ?? null) as number | null,
-    stateOfCharge: (input.stateOfCharge ?? null) as number | null,
-    maxActivePower: (input.maxActivePower ?? null) as number | null,
-    minActivePower: (input.minActivePower ?? null) as number | null,
-    connected: input.connected,
-  };
+  // The checks above gave every field its type.
+  const reading = canonicalReading(input as ReadingFields);
   return readingProblem(reading, options) ?? { valid: true, reading };
 }
 

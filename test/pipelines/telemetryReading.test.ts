@@ -9,4 +9,10 @@ describe('canonicalReading', () => {
     expect(JSON.stringify(kept)).toBe(JSON.stringify(given));
     expect(kept).not.toBe(given);
   });
+
+  it('makes an absent nullable field null', () => {
+    const given = reading('d1', 1_767_225_600_000, { activePower: 10, voltage: null });
+    const { voltage: _voltage, stateOfCharge: _stateOfCharge, ...without } = given;
+    expect(canonicalReading(without)).toEqual(given);
+  });
 });
