@@ -8,7 +8,7 @@ import { ForecastEngine } from '../pipelines/forecast/forecastEngine';
 import { ForecastBatch } from '../pipelines/forecast/issuedForecast';
 import { forecastEvents } from '../pipelines/translate/forecastEvents';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
-import { messageRefusal } from '../pipelines/decode/messageReadings';
+import { messageRefusal } from '../pipelines/decode/decodedMessage';
 import { readingProblem } from '../pipelines/decode/validateReading';
 import { ClickhouseExecutor } from '../pipelines/io/clickhouse/clickhouseExecutor';
 import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';

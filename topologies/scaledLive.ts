@@ -8,7 +8,7 @@ import {
 } from '../pipelines/aggregate/partialRecord';
 import { PartialSource } from '../pipelines/aggregate/partialSource';
 import { GroupRun, PartialsMerge } from '../pipelines/aggregate/partialsMerge';
-import { messageRefusal } from '../pipelines/decode/messageReadings';
+import { messageRefusal } from '../pipelines/decode/decodedMessage';
 import { readingProblem } from '../pipelines/decode/validateReading';
 import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
 import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';

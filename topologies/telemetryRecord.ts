@@ -1,5 +1,5 @@
 import { Batch, IHeaders, KafkaMessage } from 'kafkajs';
-import { DecodedMessage, readingJson } from '../pipelines/decode/messageReadings';
+import { DecodedMessage, readingJson } from '../pipelines/decode/decodedMessage';
 import { DerstreamError } from '../pipelines/errors';
 import { HEADERS, SourcePosition } from '../pipelines/io/kafka/outputRecords';
 import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';

@@ -1,5 +1,5 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { DecodedMessage } from '../../decode/messageReadings';
+import { DecodedMessage } from '../../decode/decodedMessage';
 import { TelemetryReading } from '../../telemetryReading';
 import { AvroDecoder } from './avroDecoder';
 import { TELEMETRY_BATCH_NAME, TELEMETRY_READING_NAME, telemetryReaderSchema } from './telemetrySchemas';

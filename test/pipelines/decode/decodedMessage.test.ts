@@ -1,4 +1,4 @@
-import { messageRefusal, readingJson } from '../../../pipelines/decode/messageReadings';
+import { messageRefusal, readingJson } from '../../../pipelines/decode/decodedMessage';
 import { reading } from '../../support/readings';
 
 describe('a telemetry message taken or refused whole', () => {
