@@ -1,5 +1,10 @@
 import { Batch, Consumer, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { Subject } from 'rxjs';
+import {
+  decodeDeviceReading,
+  DeviceReadingRecord,
+  encodeDeviceReading,
+} from '../pipelines/aggregate/deviceReadingRecord';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
 import {
   decodePartialRecord,
@@ -20,7 +25,6 @@ import { readPartitions } from '../pipelines/io/kafka/readPartitions';
 import { retryUntilDone } from '../pipelines/io/retryUntilDone';
 import { WriteBehind } from '../pipelines/io/writeBehind';
 import { decodeKnownTelemetry, decodeTelemetry, readingOrigin, sourcePositionOf } from './telemetryRecord';
-import { canonicalReading, TelemetryReading } from '../pipelines/telemetryReading';
 import { statusEvents } from '../pipelines/translate/statusEvents';
 import { windowEndOf } from '../pipelines/window/tumblingWindow';
 import { DerstreamConfig } from './config';
@@ -42,7 +46,7 @@ interface TelemetryPartition {
   source: PartialSource;
   commits: CommitTracker;
   /** Valid readings read and not yet in the changelog, in offset order. */
-  uncommitted: { offset: bigint; reading: TelemetryReading }[];
+  uncommitted: DeviceReadingRecord[];
   /** The `ts` of each device's reading last written to the changelog. */
   changelogTs: Map<string, number>;
   /** The progress marker last sent, and when. */
@@ -64,12 +68,6 @@ interface TelemetryToInsert {
   rows: TelemetryRows;
   /** The readings taken in once these are written. */
   readings: Pick<LiveCounts, 'valid' | 'invalid' | 'late'>;
-}
-
-/** A committed telemetry reading as the device-readings changelog keeps it. */
-interface DeviceReadingRecord {
-  offset: string;
-  reading: TelemetryReading;
 }
 
 /**
@@ -165,13 +163,13 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     const best = new Map<number, Map<string, DeviceReadingRecord>>();
     await readPartitions(kafka, topics.deviceReadings.name, restoring, (partition, message) => {
       if (message.key === null || message.value === null) return;
-      const record = JSON.parse(message.value.toString()) as DeviceReadingRecord;
-      if (BigInt(record.offset) >= committed.get(partition)!.offset) return;
+      const deviceId = message.key.toString();
+      const record = decodeDeviceReading(deviceId, message.value);
+      if (record.offset >= committed.get(partition)!.offset) return;
       let devices = best.get(partition);
       if (!devices) best.set(partition, (devices = new Map()));
-      const previous = devices.get(message.key.toString());
-      if (previous === undefined || record.reading.ts >= previous.reading.ts)
-        devices.set(message.key.toString(), record);
+      const previous = devices.get(deviceId);
+      if (previous === undefined || record.reading.ts >= previous.reading.ts) devices.set(deviceId, record);
     });
     const now = Date.now();
     for (const partition of partitions) {
@@ -226,7 +224,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       const windowsOut = held.commits.committable(source.through).get(partition);
       if (windowsOut === undefined || inserted === undefined) continue;
       const offset = windowsOut <= inserted ? windowsOut : inserted + 1n;
-      const latest = new Map<string, { offset: bigint; reading: TelemetryReading }>();
+      const latest = new Map<string, DeviceReadingRecord>();
       let n = 0;
       for (; n < pending.length && pending[n]!.offset < offset; n++) {
         const entry = pending[n]!;
@@ -236,16 +234,9 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
           latest.set(entry.reading.deviceId, entry);
       }
       pending.splice(0, n);
-      for (const [deviceId, { offset: at, reading }] of latest) {
-        written.set(deviceId, reading.ts);
-        changelog.push({
-          key: deviceId,
-          partition,
-          value: JSON.stringify({
-            offset: String(at),
-            reading: canonicalReading(reading),
-          } satisfies DeviceReadingRecord),
-        });
+      for (const [deviceId, record] of latest) {
+        written.set(deviceId, record.reading.ts);
+        changelog.push({ key: deviceId, partition, value: encodeDeviceReading(record) });
       }
       // With the commit: how far partials are out, and what had been taken in by then
       // (a record after the offset and up to there is re-read, not late, on a restore).

@@ -8,8 +8,8 @@ import { GroupStatus } from './groupStatus';
  * Every field of SEMANTICS.md §4 is a count, a sum, a minimum or a maximum over
  * members, so partials from several partitions merge into exactly the status one
  * partition holding every member would give. Sums are exact (see exactSum.ts), so the
- * merge order does not matter either. Plain data: it serialises to JSON as it is, for
- * the partials topic of a scaled-out deployment.
+ * merge order does not matter either. Plain data, written to the partials topic of a
+ * scaled-out deployment by partialRecord.ts.
  */
 export interface PartialAggregate {
   /** The source partition whose devices this covers, and its watermark when computed. */

@@ -23,10 +23,21 @@ describe('the records of the partials topic', () => {
     stage.add(reading('d3', 110_000, { activePower: -1e16 + 0.2, voltage: 240, connected: false }));
     const [partial] = stage.partials(120_000, membership.snapshotAt(120_000), 119_000);
     expect(partial).toMatchObject({ partition: 3, groupId: 'g1', fresh: 3, watermark: 119_000 });
-    const decoded = decodePartialRecord(
-      Buffer.from(encodePartialRecord({ kind: 'partial', partial: partial! })),
-    );
+    const decoded = decodePartialRecord(encodePartialRecord({ kind: 'partial', partial: partial! }));
     expect(decoded).toEqual({ kind: 'partial', partial });
+  });
+
+  it('carry a group id of any characters, -0, and voltage bounds present or not', () => {
+    const partial = emptyPartial(11, 59_999, 'grüppe/東', 60_000);
+    Object.assign(partial, { reporting: 4, fresh: 3, stale: 1, socCount: 2, voltageMax: 241.5 });
+    partial.reactivePower.push(-0);
+    partial.activePower.push(1e-3, 1e16, 2 ** 60);
+    for (const voltageMin of [null, 229.5]) {
+      partial.voltageMin = voltageMin;
+      const decoded = decodePartialRecord(encodePartialRecord({ kind: 'partial', partial }));
+      expect(decoded).toEqual({ kind: 'partial', partial });
+      if (decoded.kind === 'partial') expect(Object.is(decoded.partial.reactivePower[0], -0)).toBe(true);
+    }
   });
 
   it('carry a watermark not known yet (-Infinity, which JSON cannot hold)', () => {
@@ -42,9 +53,36 @@ describe('the records of the partials topic', () => {
     });
   });
 
+  it('read the JSON records that versions before the binary forms wrote', () => {
+    const partial = emptyPartial(2, -Infinity, 'g1', 60_000);
+    partial.activePower.push(1e16, 0.25);
+    partial.reporting = 2;
+    const json = JSON.stringify({ kind: 'partial', ...partial, watermark: null });
+    expect(decodePartialRecord(Buffer.from(json))).toEqual({ kind: 'partial', partial });
+    const marker = { partition: 5, watermark: 120_000, through: -Infinity, idle: false };
+    const progress = JSON.stringify({ kind: 'progress', ...marker, through: null });
+    expect(decodePartialRecord(Buffer.from(progress))).toEqual({ kind: 'progress', marker });
+  });
+
   it('refuse what derstream did not write', () => {
-    expect(() => decodePartialRecord('not json')).toThrow(PartialRecordError);
-    expect(() => decodePartialRecord('{"kind":"partial","groupId":"g1"}')).toThrow(/unknown record/);
-    expect(() => decodePartialRecord('null')).toThrow(PartialRecordError);
+    const partial = encodePartialRecord({ kind: 'partial', partial: emptyPartial(0, 0, 'g1', 60_000) });
+    const marker = encodePartialRecord({
+      kind: 'progress',
+      marker: { partition: 0, watermark: 0, through: 0, idle: true },
+    });
+    const refused = [
+      Buffer.from('not json'),
+      Buffer.from('{"kind":"partial","groupId":"g1"}'),
+      Buffer.from('null'),
+      Buffer.alloc(0),
+      Buffer.from([3, ...partial.subarray(1)]),
+      partial.subarray(0, partial.length - 1),
+      Buffer.concat([partial, Buffer.from([0])]),
+      Buffer.from([...partial.subarray(0, partial.length - 1), 4]),
+      partial.subarray(0, 30),
+      marker.subarray(0, marker.length - 1),
+      Buffer.from([...marker.subarray(0, marker.length - 1), 2]),
+    ];
+    for (const bytes of refused) expect(() => decodePartialRecord(bytes)).toThrow(PartialRecordError);
   });
 });

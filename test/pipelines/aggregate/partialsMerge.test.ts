@@ -184,7 +184,7 @@ describe('the merge stage scaled out, partials through the topic', () => {
     const run = (restartAfter?: number) => {
       const merge = new PartialsMerge(semantics.windowMs, 1);
       const source = new PartialSource(0, semantics, 0);
-      const records: string[] = [];
+      const records: Buffer[] = [];
       const statuses: GroupStatus[] = [];
       for (const ts of [10_000, 70_000, 130_000, 190_000, 250_000, 310_000]) {
         source.reading(reading(ts < 100_000 ? 'd2' : 'd1', ts, { activePower: ts / 1000 }), 0);
