@@ -43,6 +43,20 @@ export interface PartialAggregate {
   voltageMax: number | null;
 }
 
+/** A partial's exact sums, in the order the partials topic's binary records hold them (partialRecord.ts). */
+export const PARTIAL_SUMS = [
+  'activePower',
+  'reactivePower',
+  'maxActivePower',
+  'minActivePower',
+  'activePowerWithMax',
+  'activePowerWithMin',
+  'socWeighted',
+  'socWeight',
+  'socPlain',
+  'storedEnergy',
+] as const satisfies readonly (keyof PartialAggregate)[];
+
 export function emptyPartial(
   partition: number,
   watermark: number,
@@ -94,20 +108,7 @@ export function mergePartial(into: PartialAggregate, other: PartialAggregate): v
   into.socCount += other.socCount;
   into.socWithoutEnergy += other.socWithoutEnergy;
   into.storedEnergyCount += other.storedEnergyCount;
-  for (const key of [
-    'activePower',
-    'reactivePower',
-    'maxActivePower',
-    'minActivePower',
-    'activePowerWithMax',
-    'activePowerWithMin',
-    'socWeighted',
-    'socWeight',
-    'socPlain',
-    'storedEnergy',
-  ] as const) {
-    mergeExact(into[key], other[key]);
-  }
+  for (const key of PARTIAL_SUMS) mergeExact(into[key], other[key]);
   for (const v of [other.voltageMin, other.voltageMax]) {
     if (v === null) continue;
     into.voltageMin = into.voltageMin === null ? v : Math.min(into.voltageMin, v);

@@ -1,5 +1,5 @@
 import { DerstreamError } from '../errors';
-import { emptyPartial, PartialAggregate } from './partialAggregate';
+import { emptyPartial, PARTIAL_SUMS, PartialAggregate } from './partialAggregate';
 
 /**
  * How far one source (telemetry) partition has gone, as its partial producer tells
@@ -37,19 +37,6 @@ const COUNTS = [
   'socWithoutEnergy',
   'storedEnergyCount',
 ] as const satisfies readonly (keyof PartialAggregate)[];
-/** An exact sum (its number of terms as Uint16, then the terms as Float64) in the binary form, in this order. */
-const SUMS = [
-  'activePower',
-  'reactivePower',
-  'maxActivePower',
-  'minActivePower',
-  'activePowerWithMax',
-  'activePowerWithMin',
-  'socWeighted',
-  'socWeight',
-  'socPlain',
-  'storedEnergy',
-] as const satisfies readonly (keyof PartialAggregate)[];
 
 /** The binary forms' first byte. Records written before them are JSON, whose first byte is `{`. */
 const PARTIAL = 1;
@@ -66,7 +53,7 @@ const VOLTAGE_MAX = 2;
  * A record as its value, binary, little-endian. A partial: the format byte (1), the
  * partition (Uint32), the watermark and window end (Float64; an unknown watermark is
  * -Infinity as it is), the group id (its UTF-8 length as Uint16, then its bytes), the
- * ten counts (Uint32, `COUNTS`), the ten exact sums (`SUMS`: each its number of terms
+ * ten counts (Uint32, `COUNTS`), the ten exact sums (`PARTIAL_SUMS`: each its number of terms
  * as Uint16, then the terms), a flags byte for voltageMin and voltageMax, and those
  * present (Float64). A progress marker: the format byte (2), the partition (Uint32),
  * the watermark and `through` (Float64), idle (a byte). Sums travel as their exact terms,
@@ -87,7 +74,7 @@ export function encodePartialRecord(record: PartialRecord): Buffer {
   const { partial } = record;
   const idBytes = Buffer.byteLength(partial.groupId, 'utf8');
   let size = PARTIAL_HEAD + idBytes + 4 * COUNTS.length + 1;
-  for (const sum of SUMS) size += 2 + 8 * partial[sum].length;
+  for (const sum of PARTIAL_SUMS) size += 2 + 8 * partial[sum].length;
   if (partial.voltageMin !== null) size += 8;
   if (partial.voltageMax !== null) size += 8;
   const out = Buffer.allocUnsafe(size);
@@ -98,7 +85,7 @@ export function encodePartialRecord(record: PartialRecord): Buffer {
   out.writeUInt16LE(idBytes, 21);
   let at = PARTIAL_HEAD + out.write(partial.groupId, PARTIAL_HEAD, 'utf8');
   for (const count of COUNTS) at = out.writeUInt32LE(partial[count], at);
-  for (const sum of SUMS) {
+  for (const sum of PARTIAL_SUMS) {
     const terms = partial[sum];
     at = out.writeUInt16LE(terms.length, at);
     for (const term of terms) at = out.writeDoubleLE(term, at);
@@ -141,7 +128,7 @@ function decodePartial(bytes: Buffer): PartialRecord {
     partial[count] = bytes.readUInt32LE(at);
     at += 4;
   }
-  for (const sum of SUMS) {
+  for (const sum of PARTIAL_SUMS) {
     if (at + 2 > bytes.length) throw cutShort(bytes, at);
     const n = bytes.readUInt16LE(at);
     at += 2;

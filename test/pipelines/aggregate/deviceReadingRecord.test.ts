@@ -32,6 +32,26 @@ describe('the records of the device readings changelog', () => {
     expect(lengths).toEqual([26, 66, 42]);
   });
 
+  it('lays a record out as documented, so that records already on the topic stay readable', () => {
+    const value = Buffer.alloc(26 + 16);
+    value[0] = 1;
+    value.writeBigInt64LE(123_456_789_012n, 1);
+    value.writeDoubleLE(1_796_000_000_500, 9);
+    value.writeDoubleLE(-750.25, 17);
+    // connected, then voltage and minActivePower present (bits 2 and 5).
+    value[25] = 0b100101;
+    value.writeDoubleLE(229.9, 26);
+    value.writeDoubleLE(-3000, 34);
+    expect(decodeDeviceReading('bat-7', value)).toEqual({
+      offset: 123_456_789_012n,
+      reading: reading('bat-7', 1_796_000_000_500, {
+        activePower: -750.25,
+        voltage: 229.9,
+        minActivePower: -3000,
+      }),
+    });
+  });
+
   it('takes a reading whose absent fields are undefined (a newer schema read in place) as null', () => {
     const { minActivePower: _absent, ...rest } = reading('inv-1', 1_796_000_000_000, { voltage: 231 });
     const value = encodeDeviceReading({ offset: 3n, reading: rest as ReturnType<typeof reading> });

@@ -53,6 +53,52 @@ describe('the records of the partials topic', () => {
     });
   });
 
+  it('lay a partial out as documented, so that records already on the topic stay readable', () => {
+    const counts = ['reporting', 'fresh', 'stale', 'connected', 'reactivePowerCount', 'maxActivePowerCount']
+      .concat(['minActivePowerCount', 'socCount', 'socWithoutEnergy', 'storedEnergyCount'])
+      .map((name, i) => [name, i + 1] as const);
+    const sums = ['activePower', 'reactivePower', 'maxActivePower', 'minActivePower', 'activePowerWithMax']
+      .concat(['activePowerWithMin', 'socWeighted', 'socWeight', 'socPlain', 'storedEnergy'])
+      .map((name, i) => [name, [i + 0.5]] as const);
+    const bytes: number[] = [1];
+    const push = (size: number, write: (b: Buffer) => void) => {
+      const b = Buffer.alloc(size);
+      write(b);
+      bytes.push(...b);
+    };
+    push(4, (b) => b.writeUInt32LE(7));
+    push(8, (b) => b.writeDoubleLE(-Infinity));
+    push(8, (b) => b.writeDoubleLE(120_000));
+    push(2, (b) => b.writeUInt16LE(2));
+    bytes.push(...Buffer.from('g9'));
+    for (const [, value] of counts) push(4, (b) => b.writeUInt32LE(value));
+    for (const [, terms] of sums) {
+      push(2, (b) => b.writeUInt16LE(1));
+      push(8, (b) => b.writeDoubleLE(terms[0]!));
+    }
+    bytes.push(2);
+    push(8, (b) => b.writeDoubleLE(241));
+    expect(decodePartialRecord(Buffer.from(bytes))).toEqual({
+      kind: 'partial',
+      partial: {
+        ...emptyPartial(7, -Infinity, 'g9', 120_000),
+        ...Object.fromEntries(counts),
+        ...Object.fromEntries(sums),
+        voltageMax: 241,
+      },
+    });
+    const marker = Buffer.alloc(22);
+    marker[0] = 2;
+    marker.writeUInt32LE(4, 1);
+    marker.writeDoubleLE(59_000, 5);
+    marker.writeDoubleLE(-Infinity, 13);
+    marker[21] = 1;
+    expect(decodePartialRecord(marker)).toEqual({
+      kind: 'progress',
+      marker: { partition: 4, watermark: 59_000, through: -Infinity, idle: true },
+    });
+  });
+
   it('read the JSON records that versions before the binary forms wrote', () => {
     const partial = emptyPartial(2, -Infinity, 'g1', 60_000);
     partial.activePower.push(1e16, 0.25);
