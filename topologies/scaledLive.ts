@@ -224,20 +224,21 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       const windowsOut = held.commits.committable(source.through).get(partition);
       if (windowsOut === undefined || inserted === undefined) continue;
       const offset = windowsOut <= inserted ? windowsOut : inserted + 1n;
+      // Per device, the reading with the largest ts (of equal ones, the last read): each
+      // entry is compared with the newest so far, this commit's or the changelog's.
       const latest = new Map<string, DeviceReadingRecord>();
       let n = 0;
       for (; n < pending.length && pending[n]!.offset < offset; n++) {
         const entry = pending[n]!;
-        const previous = latest.get(entry.reading.deviceId) ?? written.get(entry.reading.deviceId);
-        const previousTs = typeof previous === 'number' ? previous : previous?.reading.ts;
-        if (previousTs === undefined || entry.reading.ts >= previousTs)
-          latest.set(entry.reading.deviceId, entry);
+        const { deviceId, ts } = entry.reading;
+        const newest = written.get(deviceId);
+        if (newest !== undefined && ts < newest) continue;
+        written.set(deviceId, ts);
+        latest.set(deviceId, entry);
       }
       pending.splice(0, n);
-      for (const [deviceId, record] of latest) {
-        written.set(deviceId, record.reading.ts);
+      for (const [deviceId, record] of latest)
         changelog.push({ key: deviceId, partition, value: encodeDeviceReading(record) });
-      }
       // With the commit: how far partials are out, and what had been taken in by then
       // (a record after the offset and up to there is re-read, not late, on a restore).
       const read = held.readUpTo;
