@@ -6,6 +6,10 @@ import { topicEnds } from './topicEnds';
  * Reads `partitions` of `topic` from the beginning to their end as of the call (a
  * changelog: the state that moves with a partition on a rebalance), then stops. It
  * commits nothing, under a group of its own that no one else joins.
+ *
+ * An error `onMessage` throws (a record it cannot read) ends the read and is thrown from
+ * here: left to kafkajs, the batch would be tried again and the consumer restarted, for
+ * ever, and the read would never end.
  */
 export async function readPartitions(
   kafka: Kafka,
@@ -26,15 +30,25 @@ export async function readPartitions(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     let done!: () => void;
-    const caughtUp = new Promise<void>((resolve) => (done = resolve));
+    let failed!: (error: unknown) => void;
+    const caughtUp = new Promise<void>((resolve, reject) => {
+      done = resolve;
+      failed = reject;
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const high = remaining.get(batch.partition);
         if (high === undefined) return;
-        for (const message of batch.messages) {
-          if (BigInt(message.offset) >= high) break;
-          onMessage(batch.partition, message);
+        try {
+          for (const message of batch.messages) {
+            if (BigInt(message.offset) >= high) break;
+            onMessage(batch.partition, message);
+          }
+        } catch (error) {
+          remaining.clear();
+          failed(error);
+          return;
         }
         const last = batch.messages.at(-1);
         if (last !== undefined && BigInt(last.offset) + 1n >= high) {
