@@ -18,7 +18,19 @@ export interface TelemetryReading {
   connected: boolean;
 }
 
-type NullableField = 'reactivePower' | 'voltage' | 'stateOfCharge' | 'maxActivePower' | 'minActivePower';
+/**
+ * A reading's nullable fields, all numbers. The changelog's binary records flag them in
+ * this order (deviceReadingRecord.ts): changing it changes that format.
+ */
+export const NULLABLE_FIELDS = [
+  'reactivePower',
+  'voltage',
+  'stateOfCharge',
+  'maxActivePower',
+  'minActivePower',
+] as const satisfies readonly (keyof TelemetryReading)[];
+
+type NullableField = (typeof NULLABLE_FIELDS)[number];
 
 /** A reading's fields with their types, its nullable ones possibly absent (JSON input may leave them out). */
 export type ReadingFields = Omit<TelemetryReading, NullableField> &

@@ -1,5 +1,5 @@
 import { DerstreamError } from '../errors';
-import { canonicalReading, TelemetryReading } from '../telemetryReading';
+import { canonicalReading, NULLABLE_FIELDS, TelemetryReading } from '../telemetryReading';
 
 /**
  * One record of the scaled-out changelog `der.device-readings` (key = device mRID): a
@@ -27,9 +27,8 @@ const BINARY = 1;
 const JSON_OPEN = 0x7b;
 /** Format, offset, ts, activePower, flags; then 8 bytes for each nullable field present. */
 const FIXED_BYTES = 1 + 8 + 8 + 8 + 1;
+/** In the flags, then a bit for each of NULLABLE_FIELDS, in its order: set when the field is not null. */
 const CONNECTED = 1;
-/** In the flags after CONNECTED, a bit each, in this order: set when the field is not null. */
-const NULLABLE = ['reactivePower', 'voltage', 'stateOfCharge', 'maxActivePower', 'minActivePower'] as const;
 
 /**
  * The record as its value: the format byte, the offset (Int64), `ts` and `activePower`
@@ -42,8 +41,8 @@ const NULLABLE = ['reactivePower', 'voltage', 'stateOfCharge', 'maxActivePower',
 export function encodeDeviceReading({ offset, reading }: DeviceReadingRecord): Buffer {
   let flags = reading.connected ? CONNECTED : 0;
   let size = FIXED_BYTES;
-  for (let i = 0; i < NULLABLE.length; i++) {
-    if ((reading[NULLABLE[i]!] ?? null) === null) continue;
+  for (let i = 0; i < NULLABLE_FIELDS.length; i++) {
+    if ((reading[NULLABLE_FIELDS[i]!] ?? null) === null) continue;
     flags |= 2 << i;
     size += 8;
   }
@@ -54,8 +53,8 @@ export function encodeDeviceReading({ offset, reading }: DeviceReadingRecord): B
   out.writeDoubleLE(reading.activePower, 17);
   out[25] = flags;
   let at = FIXED_BYTES;
-  for (let i = 0; i < NULLABLE.length; i++) {
-    const value = reading[NULLABLE[i]!] ?? null;
+  for (let i = 0; i < NULLABLE_FIELDS.length; i++) {
+    const value = reading[NULLABLE_FIELDS[i]!] ?? null;
     if (value === null) continue;
     out.writeDoubleLE(value, at);
     at += 8;
@@ -70,12 +69,12 @@ export function decodeDeviceReading(deviceId: string, value: Buffer): DeviceRead
     throw new DeviceReadingRecordError(`record of device ${deviceId} is neither of its formats`);
   const flags = value[25]!;
   let size = FIXED_BYTES;
-  for (let i = 0; i < NULLABLE.length; i++) if (flags & (2 << i)) size += 8;
-  if (flags >> (NULLABLE.length + 1) !== 0 || value.length !== size)
+  for (let i = 0; i < NULLABLE_FIELDS.length; i++) if (flags & (2 << i)) size += 8;
+  if (flags >> (NULLABLE_FIELDS.length + 1) !== 0 || value.length !== size)
     throw new DeviceReadingRecordError(`record of device ${deviceId} has ${value.length} bytes, not ${size}`);
   const nullable: (number | null)[] = [];
   let at = FIXED_BYTES;
-  for (let i = 0; i < NULLABLE.length; i++) {
+  for (let i = 0; i < NULLABLE_FIELDS.length; i++) {
     if (flags & (2 << i)) {
       nullable.push(value.readDoubleLE(at));
       at += 8;

@@ -1,4 +1,4 @@
-import { canonicalReading, ReadingFields, TelemetryReading } from '../telemetryReading';
+import { canonicalReading, NULLABLE_FIELDS, ReadingFields, TelemetryReading } from '../telemetryReading';
 
 /**
  * Why a reading is invalid (SEMANTICS.md §1). These codes are what dead-letter records,
@@ -24,17 +24,9 @@ export interface ValidationOptions {
   futureToleranceMs?: number;
 }
 
-const NULLABLE_NUMBERS = [
-  'reactivePower',
-  'voltage',
-  'stateOfCharge',
-  'maxActivePower',
-  'minActivePower',
-] as const satisfies readonly (keyof TelemetryReading)[];
-
 const REQUIRED = ['deviceId', 'ts', 'activePower', 'connected'] as const;
 
-const NUMBER_FIELDS = ['activePower', ...NULLABLE_NUMBERS] as const;
+const NUMBER_FIELDS = ['activePower', ...NULLABLE_FIELDS] as const;
 
 const invalid = (reason: InvalidReason, detail: string): Invalid => ({ valid: false, reason, detail });
 
