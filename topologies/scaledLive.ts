@@ -6,6 +6,7 @@ import {
   encodeDeviceReading,
 } from '../pipelines/aggregate/deviceReadingRecord';
 import { GroupStatus } from '../pipelines/aggregate/groupStatus';
+import { decodeGroupRun, encodeGroupRun } from '../pipelines/aggregate/groupRunRecord';
 import {
   decodePartialRecord,
   encodePartialRecord,
@@ -399,7 +400,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     const runs = new Map<number, Map<string, GroupRun>>();
     await readPartitions(kafka, topics.groupRuns.name, restoring, (partition, message) => {
       if (message.value === null) return;
-      const run = JSON.parse(message.value.toString()) as GroupRun;
+      const run = decodeGroupRun(message.key?.toString() ?? '', message.value);
       let groups = runs.get(partition);
       if (!groups) runs.set(partition, (groups = new Map()));
       groups.set(run.groupId, run);
@@ -460,7 +461,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       { topic: topics.dmsStatuses.name, messages: events.map(iecStatusRecord) },
       {
         topic: topics.groupRuns.name,
-        messages: runs.map((run) => ({ key: run.groupId, value: JSON.stringify(run) })),
+        messages: runs.map((run) => ({ key: run.groupId, value: encodeGroupRun(run) })),
       },
     ]);
     counts.statuses += statuses.length;
