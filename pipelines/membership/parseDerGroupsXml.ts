@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { xmlEntityDecoder } from '../decode/xmlEntityDecoder';
 import { DER_FUNCTION_FLAGS, DerFunction, GroupMember, GroupVersion } from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 
@@ -41,47 +42,6 @@ const ROOT_VERBS: ReadonlyMap<string, DerGroupsVerb> = new Map([
   ['DeletedDERGroups', 'deleted'],
 ]);
 
-const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-};
-
-/**
- * Decodes what XML itself defines (the five predefined entities and character
- * references) and nothing else. fast-xml-parser's own decoder leaves `&#65;` undecoded
- * unless HTML entities are switched on; since DTDs are refused, any other name is an
- * undeclared entity, which makes the document not well-formed.
- */
-const xmlEntityDecoder = {
-  setExternalEntities: () => undefined,
-  addInputEntities: () => undefined,
-  reset: () => undefined,
-  setXmlVersion: () => undefined,
-  decode: (text: string): string =>
-    text.replace(/&([^;&\s]*);/g, (reference, name: string) => {
-      const predefined = PREDEFINED_ENTITIES[name];
-      if (predefined !== undefined && Object.hasOwn(PREDEFINED_ENTITIES, name)) return predefined;
-      const codePoint = /^#x[0-9a-fA-F]+$/.test(name)
-        ? parseInt(name.slice(2), 16)
-        : /^#[0-9]+$/.test(name)
-          ? parseInt(name.slice(1), 10)
-          : undefined;
-      if (codePoint === undefined) {
-        throw new GroupsInputError('GROUPS_MALFORMED_XML', `undeclared entity ${reference}`);
-      }
-      if (!isXmlChar(codePoint)) {
-        throw new GroupsInputError(
-          'GROUPS_MALFORMED_XML',
-          `character reference ${reference} is not an XML character`,
-        );
-      }
-      return String.fromCodePoint(codePoint);
-    }),
-};
-
 /**
  * Every element becomes an array and every value a string, so the mapping below sees one
  * shape whatever the document repeats, and an mRID such as `007` stays a string.
@@ -96,7 +56,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   isArray: (_tagName, _jPath, _isLeafNode, isAttribute) => !isAttribute,
-  entityDecoder: xmlEntityDecoder,
+  entityDecoder: xmlEntityDecoder((detail) => new GroupsInputError('GROUPS_MALFORMED_XML', detail)),
 });
 
 /**
@@ -394,17 +354,6 @@ function parseDateTime(value: string, path: string): number {
 
 function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function isXmlChar(codePoint: number): boolean {
-  return (
-    codePoint === 0x9 ||
-    codePoint === 0xa ||
-    codePoint === 0xd ||
-    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
-    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
-  );
 }
 
 function quote(value: string | undefined): string {

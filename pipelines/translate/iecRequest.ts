@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { xmlEntityDecoder } from '../decode/xmlEntityDecoder';
 import { DerstreamError } from '../errors';
 import { GroupVersion } from '../membership/groupVersion';
 import { parseDerGroupsXml } from '../membership/parseDerGroupsXml';
@@ -197,6 +198,7 @@ const parser = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   trimValues: true,
+  entityDecoder: xmlEntityDecoder((detail) => new IecRequestError('IEC_MALFORMED_XML', detail)),
   isArray: (name) =>
     ['EndDeviceGroup', 'mRID', 'Option', 'DERMonitorableParameter', 'DispatchSchedule', 'Operation'].includes(
       name,
@@ -280,6 +282,7 @@ export async function readIecRequest(
       guessed,
     );
   }
+  // The validator has refused what the entity decoder would (undeclared entities, bad references).
   const message = (parser.parse(xml) as Record<string, Node>)[known]!;
   const header = message.Header as Node;
   const request = (message.Request ?? {}) as Node;

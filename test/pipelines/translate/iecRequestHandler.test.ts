@@ -125,6 +125,19 @@ describe('handleIecRequest', () => {
     ]);
   });
 
+  it('reads character references as the characters they stand for, in the header and the query', async () => {
+    const { handle } = setup();
+    const reply = await handle(
+      statusQuery(['&#x66;eeder-&#49;', 'feeder&#45;2'], {
+        messageId: 'q&#x2D;ref',
+        replyAddress: 'dms.replies.&#119;est',
+      }),
+    );
+    validates(reply.xml, XSD.statusQueries);
+    expect(reply).toMatchObject({ result: 'OK', correlationId: 'q-ref', replyAddress: 'dms.replies.west' });
+    expect(textsOf(reply.xml, 'mRID').sort()).toEqual(['feeder-1', 'feeder-2']);
+  });
+
   it('answers a ranged status query with every window in the range', async () => {
     const { handle } = setup();
     const reply = await handle(
