@@ -1,3 +1,5 @@
+import { isXmlChar } from '../xmlChars';
+
 /** The entities XML itself declares (XML 1.0 §4.6); a document without a DTD can use no other. */
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',
@@ -35,16 +37,4 @@ export function xmlEntityDecoder(refuse: (detail: string) => Error) {
         return String.fromCodePoint(codePoint);
       }),
   };
-}
-
-/** XML 1.0's `Char` production. */
-function isXmlChar(codePoint: number): boolean {
-  return (
-    codePoint === 0x9 ||
-    codePoint === 0xa ||
-    codePoint === 0xd ||
-    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
-    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
-  );
 }

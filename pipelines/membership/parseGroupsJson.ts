@@ -1,3 +1,4 @@
+import { hasNonXmlChar } from '../xmlChars';
 import { DER_FUNCTION_FLAGS, DerFunction, GroupMember, GroupVersion } from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 
@@ -43,8 +44,10 @@ export function groupVersionFromJson(value: unknown, path: string): GroupVersion
   const groupId = value.mRID;
   if (typeof groupId !== 'string' || groupId === '')
     throw invalid(at(path, 'mRID'), 'must be a non-empty string');
+  xmlText(groupId, at(path, 'mRID'));
   if (value.name !== undefined && typeof value.name !== 'string')
     throw invalid(at(path, 'name'), 'must be a string');
+  if (value.name !== undefined) xmlText(value.name, at(path, 'name'));
   const effectiveFrom = value.effectiveFrom ?? 0;
   if (!Number.isSafeInteger(effectiveFrom) || (effectiveFrom as number) < 0) {
     throw invalid(at(path, 'effectiveFrom'), 'must be an integer number of epoch milliseconds >= 0');
@@ -93,6 +96,7 @@ function members(value: unknown, path: string): GroupMember[] {
     if (typeof deviceId !== 'string' || deviceId === '') {
       throw invalid(`${memberPath}.deviceId`, 'must be a non-empty string');
     }
+    xmlText(deviceId, `${memberPath}.deviceId`);
     const earlier = firstIndex.get(deviceId);
     if (earlier !== undefined) {
       throw invalid(
@@ -127,6 +131,19 @@ function positive(value: unknown, path: string): number {
     throw invalid(path, 'must be a positive number');
   }
   return value;
+}
+
+/**
+ * Refuses text an IEC message could not carry: statuses, forecasts and DERGroups replies
+ * name groups and members in XML 1.0, so such a group would be accepted here and then
+ * stop every message that names it.
+ */
+function xmlText(text: string, path: string): void {
+  if (hasNonXmlChar(text))
+    throw invalid(
+      path,
+      `${JSON.stringify(text)} holds a character XML 1.0 cannot carry (a control character, U+FFFE, U+FFFF or a lone surrogate)`,
+    );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { GroupStatus } from '../aggregate/groupStatus';
 import { DerstreamError } from '../errors';
+import { hasNonXmlChar } from '../xmlChars';
 
 /** A status (or setting) that cannot be written as a schema-valid message; retrying will not help. */
 export class UntranslatableError extends DerstreamError {
@@ -318,15 +319,9 @@ export function isoUtc(ms: number, what: string): string {
   return iso;
 }
 
-// Characters XML 1.0 cannot carry at all, even escaped: C0 controls other than TAB, LF,
-// CR; U+FFFE, U+FFFF; and unpaired surrogates.
-const NOT_XML_CHAR =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** Escapes text and attribute values; throws a UntranslatableError for characters XML 1.0 forbids. */
 export function escapeXml(text: string): string {
-  if (NOT_XML_CHAR.test(text))
+  if (hasNonXmlChar(text))
     throw new UntranslatableError(`text with a character XML 1.0 cannot carry: ${JSON.stringify(text)}`);
   return text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? c);
 }

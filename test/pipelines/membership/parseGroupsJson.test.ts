@@ -121,6 +121,29 @@ describe('parseGroupsJson', () => {
     expect(refusal(text).message).toBe('groups[3].members[2].ratedEnergy: must be a positive number');
   });
 
+  it('refuses an mRID, name or device id that no IEC message could carry, and takes any other text', () => {
+    const cannot =
+      'holds a character XML 1.0 cannot carry (a control character, U+FFFE, U+FFFF or a lone surrogate)';
+    expect(refusal(groups({ mRID: 'feeder\u0001', members: [] })).message).toBe(
+      `groups[0].mRID: "feeder\\u0001" ${cannot}`,
+    );
+    expect(refusal(groups({ mRID: 'g', name: 'west\uFFFE', members: [] })).message).toBe(
+      `groups[0].name: "west\uFFFE" ${cannot}`,
+    );
+    // A lone surrogate: JSON can escape one, UTF-8 and XML cannot carry it.
+    expect(refusal('{"groups": [{"mRID": "g", "members": [{"deviceId": "inv-\\ud800"}]}]}').message).toBe(
+      `groups[0].members[0].deviceId: "inv-\\ud800" ${cannot}`,
+    );
+    const fine = {
+      mRID: 'zone Ü/ß & <north>\t🔋',
+      name: 'line\nbreak',
+      members: [{ deviceId: 'inv-\uFFFD' }],
+    };
+    expect(parseGroupsJson(groups(fine))).toMatchObject([
+      { groupId: fine.mRID, name: fine.name, members: [{ deviceId: 'inv-\uFFFD' }] },
+    ]);
+  });
+
   it('refuses an infinite nameplate (1e999 parses to Infinity)', () => {
     const text = '{"groups": [{"mRID": "g", "members": [{"deviceId": "d", "ratedPower": 1e999}]}]}';
     expect(refusal(text).message).toBe('groups[0].members[0].ratedPower: must be a positive number');
