@@ -49,5 +49,9 @@ export async function validateIecXml(
     ? []
     : result.errors
         .filter((e) => e.loc !== null)
-        .map((e) => ({ line: e.loc?.lineNumber ?? null, message: e.message.trim() }));
+        // The text libxml2 prints around an error comes as an error of its own, at line NaN.
+        .map((e) => ({
+          line: Number.isInteger(e.loc?.lineNumber) ? e.loc!.lineNumber : null,
+          message: e.message.trim(),
+        }));
 }

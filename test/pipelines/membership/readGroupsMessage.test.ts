@@ -33,6 +33,16 @@ describe('readGroupsMessage: parsed, then checked against the DERGroups schemas'
     });
   });
 
+  it('refuses a character XML 1.0 cannot carry, with the line of the one the parser stopped at', async () => {
+    const xml = fixture('create-der-groups.xml').replace(/<([\w:]*)mRID>/, '$&bad\u0001');
+    expect(xml).toContain('bad\u0001');
+    const refusal = readGroupsMessage(xml);
+    await expect(refusal).rejects.toMatchObject({ code: 'GROUPS_SCHEMA_INVALID' });
+    // libxml2 follows its error with the text around it, which has no line of its own.
+    await expect(refusal).rejects.toThrow(/: line \d+: parser error : PCDATA invalid Char value 1; [^;]*$/);
+    await expect(refusal).rejects.not.toThrow(/NaN/);
+  });
+
   it('refuses DTDs and entities before any validation', async () => {
     await expect(readGroupsMessage(fixture('xxe.xml'))).rejects.toMatchObject({ code: 'GROUPS_DTD_REFUSED' });
     await expect(readGroupsMessage(fixture('billion-laughs.xml'))).rejects.toMatchObject({
