@@ -7,6 +7,7 @@ import { parseReplayOptions, replayCommand } from './commands/replay';
 import { run } from './commands/run';
 import { parseSimulateOptions, simulate } from './commands/simulate';
 import { loadConfig } from './config';
+import { stopOnSignals } from './stopOnSignals';
 
 /**
  * The derstream command line: `npm run -s derstream -- <command> [options]`.
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+  stopOnSignals(controller, (line) => process.stderr.write(`${line}\n`));
 
   switch (command) {
     case 'setup':

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,42 +114,57 @@ describe('derstream CLI', () => {
     }
   }, 180_000);
 
-  it('run, started by npm with its allocator setting, stops cleanly on a SIGTERM to npm alone, as a supervisor or a script sends it', async () => {
-    const prefix = `test-${runId()}`;
-    const env = {
-      ...chdb(),
-      DERSTREAM_TOPIC_PREFIX: `${prefix}.`,
-      DERSTREAM_CONSUMER_GROUP: prefix,
-      DERSTREAM_HTTP_PORT: '0',
-    };
-    const config = loadConfig({ ...process.env, ...env });
-    const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
-    try {
-      expect(derstream(['setup'], env).status).toBe(0);
-      const { MALLOC_MMAP_THRESHOLD_: _given, ...inherited } = process.env;
-      const npm = spawn('npm', ['run', '-s', 'derstream', '--', 'run'], {
-        cwd: ROOT,
-        env: { ...inherited, ...env },
-      });
-      let output = '';
-      npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise((resolve) => npm.on('exit', resolve));
-      await waitFor('the run listening', () => /^http: listening on /m.test(output), 60_000);
-      npm.kill('SIGTERM');
-      await exited;
-      // npm exits once the pipeline has: a wrapper in between would die and leave it running.
-      expect(output).toMatch(/^run: stopped after /m);
-      // The allocator setting of the npm script reached the pipeline's process.
-      expect(output).toMatch(
-        /^allocator: glibc [\d.]+, buffers of 131072 bytes or more mapped on their own/m,
-      );
-    } finally {
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-      await admin.deleteTopics({ topics });
-      await admin.disconnect();
-    }
-  }, 120_000);
+  it.each([
+    [
+      'a SIGTERM to npm alone, as a supervisor or a script sends it',
+      (npm: ChildProcess) => npm.kill('SIGTERM'),
+    ],
+    [
+      "Ctrl-C: a SIGINT to npm's whole process group, relayed again by npm and tsx",
+      (npm: ChildProcess) => process.kill(-npm.pid!, 'SIGINT'),
+    ],
+  ])(
+    'run, started by npm with its allocator setting, stops cleanly on %s',
+    async (_how, stop) => {
+      const prefix = `test-${runId()}`;
+      const env = {
+        ...chdb(),
+        DERSTREAM_TOPIC_PREFIX: `${prefix}.`,
+        DERSTREAM_CONSUMER_GROUP: prefix,
+        DERSTREAM_HTTP_PORT: '0',
+      };
+      const config = loadConfig({ ...process.env, ...env });
+      const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
+      try {
+        expect(derstream(['setup'], env).status).toBe(0);
+        const { MALLOC_MMAP_THRESHOLD_: _given, ...inherited } = process.env;
+        const npm = spawn('npm', ['run', '-s', 'derstream', '--', 'run'], {
+          cwd: ROOT,
+          env: { ...inherited, ...env },
+          // A process group of its own, as a terminal gives a command.
+          detached: true,
+        });
+        let output = '';
+        npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const exited = new Promise((resolve) => npm.on('exit', resolve));
+        await waitFor('the run listening', () => /^http: listening on /m.test(output), 60_000);
+        stop(npm);
+        await exited;
+        // npm exits once the pipeline has: a wrapper in between would die and leave it running.
+        expect(output).toMatch(/^run: stopped after /m);
+        // The allocator setting of the npm script reached the pipeline's process.
+        expect(output).toMatch(
+          /^allocator: glibc [\d.]+, buffers of 131072 bytes or more mapped on their own/m,
+        );
+      } finally {
+        const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+        await admin.deleteTopics({ topics });
+        await admin.disconnect();
+      }
+    },
+    120_000,
+  );
 
   it('bad options and commands exit 2 with a pointer to --help', () => {
     const unknown = derstream(['frobnicate']);
