@@ -41,8 +41,16 @@ export const DER_FUNCTION_FLAGS: readonly (keyof DerFunction)[] = [
   'voltWattCurveFunction',
 ];
 
+/**
+ * The latest `effectiveFrom` accepted, 9999-12-31T23:59:59.999Z: a DERGroups reply
+ * writes it as `version/date`, and later years take a sign (`+10000-…`) that
+ * xs:dateTime does not allow.
+ */
+export const LATEST_EFFECTIVE_FROM = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export interface GroupVersion {
   groupId: string;
+  /** Epoch ms, from 0 to {@link LATEST_EFFECTIVE_FROM}. */
   effectiveFrom: number;
   name?: string;
   deleted: boolean;

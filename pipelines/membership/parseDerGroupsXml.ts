@@ -1,7 +1,13 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { xmlEntityDecoder } from '../decode/xmlEntityDecoder';
-import { DER_FUNCTION_FLAGS, DerFunction, GroupMember, GroupVersion } from './groupVersion';
+import {
+  DER_FUNCTION_FLAGS,
+  DerFunction,
+  GroupMember,
+  GroupVersion,
+  LATEST_EFFECTIVE_FROM,
+} from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 
 /** The verbs of the DERGroups messages we turn into membership (the `Header/Verb` values). */
@@ -347,8 +353,13 @@ function parseDateTime(value: string, path: string): number {
     if (offsetMinutes > 14 * 60) throw bad();
     epochMs -= (zone[0] === '-' ? -1 : 1) * offsetMinutes * 60_000;
   }
-  if (!Number.isSafeInteger(epochMs) || epochMs < 0)
-    throw invalid(path, `${quote(value)} is before 1970-01-01`);
+  if (epochMs < 0) throw invalid(path, `${quote(value)} is before 1970-01-01`);
+  // A Date beyond its range is NaN.
+  if (!(epochMs <= LATEST_EFFECTIVE_FROM))
+    throw invalid(
+      path,
+      `${quote(value)} is after 9999-12-31T23:59:59.999Z, the latest date a reply can give`,
+    );
   return epochMs;
 }
 

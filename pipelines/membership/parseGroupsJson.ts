@@ -1,5 +1,11 @@
 import { hasNonXmlChar } from '../xmlChars';
-import { DER_FUNCTION_FLAGS, DerFunction, GroupMember, GroupVersion } from './groupVersion';
+import {
+  DER_FUNCTION_FLAGS,
+  DerFunction,
+  GroupMember,
+  GroupVersion,
+  LATEST_EFFECTIVE_FROM,
+} from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 
 /**
@@ -49,8 +55,15 @@ export function groupVersionFromJson(value: unknown, path: string): GroupVersion
     throw invalid(at(path, 'name'), 'must be a string');
   if (value.name !== undefined) xmlText(value.name, at(path, 'name'));
   const effectiveFrom = value.effectiveFrom ?? 0;
-  if (!Number.isSafeInteger(effectiveFrom) || (effectiveFrom as number) < 0) {
-    throw invalid(at(path, 'effectiveFrom'), 'must be an integer number of epoch milliseconds >= 0');
+  if (
+    !Number.isSafeInteger(effectiveFrom) ||
+    (effectiveFrom as number) < 0 ||
+    (effectiveFrom as number) > LATEST_EFFECTIVE_FROM
+  ) {
+    throw invalid(
+      at(path, 'effectiveFrom'),
+      `must be an integer number of epoch milliseconds from 0 to ${LATEST_EFFECTIVE_FROM}`,
+    );
   }
   if (value.deleted !== undefined && typeof value.deleted !== 'boolean') {
     throw invalid(at(path, 'deleted'), 'must be a boolean');

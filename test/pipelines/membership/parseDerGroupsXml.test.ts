@@ -302,6 +302,16 @@ describe('parseDerGroupsXml: refusals', () => {
       '/CreateDERGroups/Header/Timestamp: "1969-12-31T23:59:59Z" is before 1970-01-01',
     ],
     [
+      'a date no JavaScript Date holds',
+      create(G, '<h:Timestamp>300000-01-01T00:00:00Z</h:Timestamp>'),
+      '/CreateDERGroups/Header/Timestamp: "300000-01-01T00:00:00Z" is after 9999-12-31T23:59:59.999Z, the latest date a reply can give',
+    ],
+    [
+      'a date pushed past the last one by its zone',
+      create(G, '<h:Timestamp>9999-12-31T23:00:00-01:00</h:Timestamp>'),
+      '/CreateDERGroups/Header/Timestamp: "9999-12-31T23:00:00-01:00" is after 9999-12-31T23:59:59.999Z, the latest date a reply can give',
+    ],
+    [
       'an empty DERGroups',
       create(''),
       '/CreateDERGroups/Payload/DERGroups: must contain at least one EndDeviceGroup',

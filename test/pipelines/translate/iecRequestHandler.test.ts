@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { GroupStatus } from '../../../pipelines/aggregate/groupStatus';
-import { GroupVersion } from '../../../pipelines/membership/groupVersion';
+import { GroupVersion, LATEST_EFFECTIVE_FROM } from '../../../pipelines/membership/groupVersion';
 import { MembershipState } from '../../../pipelines/membership/membershipState';
 import { ForecastToTranslate } from '../../../pipelines/translate/derGroupForecasts';
 import { handleIecRequest, IecRequestPorts } from '../../../pipelines/translate/iecRequestHandler';
@@ -226,6 +226,19 @@ describe('handleIecRequest', () => {
     );
     validates(all.xml, XSD.groupQueries);
     expect(textsOf(all.xml, 'mRID')).toEqual(['feeder-1', 'inv-1', 'inv-2', 'feeder-2', 'inv-3']);
+  });
+
+  it('gives the latest effective date a group can have as an xs:dateTime', async () => {
+    const { handle, membership } = setup();
+    membership.apply({
+      groupId: 'feeder-9',
+      effectiveFrom: LATEST_EFFECTIVE_FROM,
+      deleted: false,
+      members: [{ deviceId: 'inv-9', ratedPower: 5000 }],
+    });
+    const reply = await handle(groupQuery(['feeder-9'], { messageId: 'g-9' }));
+    validates(reply.xml, XSD.groupQueries);
+    expect(textsOf(reply.xml, 'date')).toEqual(['9999-12-31T23:59:59.999Z']);
   });
 
   it('creates, changes and deletes groups, keeping nameplates of members that stay', async () => {
