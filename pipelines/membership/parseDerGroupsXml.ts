@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { xmlEntityDecoder } from '../decode/xmlEntityDecoder';
+import { isMrid, MRID_RULE } from '../mrid';
 import {
   DER_FUNCTION_FLAGS,
   DerFunction,
@@ -172,6 +173,7 @@ function groupVersion(
 ): GroupVersion {
   const groupId = text(group, 'mRID', path);
   if (!groupId) throw invalid(`${path}/mRID`, 'required: the group must have a non-empty mRID');
+  if (!isMrid(groupId)) throw invalid(`${path}/mRID`, `${quote(groupId)} is not ${MRID_RULE}`);
   const versionPath = `${path}/version`;
   const versionElement = element(single(group, 'version', path), versionPath);
   const dateText = versionElement && text(versionElement, 'date', versionPath);
@@ -214,6 +216,7 @@ function members(group: XmlElement, path: string): GroupMember[] {
     const deviceId = text(element(value, devicePath) ?? {}, 'mRID', devicePath);
     if (!deviceId)
       throw invalid(`${devicePath}/mRID`, 'required: each end device must have a non-empty mRID');
+    if (!isMrid(deviceId)) throw invalid(`${devicePath}/mRID`, `${quote(deviceId)} is not ${MRID_RULE}`);
     const earlier = firstIndex.get(deviceId);
     if (earlier !== undefined) {
       throw invalid(`${devicePath}/mRID`, `duplicate of EndDevices[${earlier + 1}] (${quote(deviceId)})`);

@@ -1,3 +1,4 @@
+import { isMrid, MRID_RULE } from '../mrid';
 import { hasNonXmlChar } from '../xmlChars';
 import {
   DER_FUNCTION_FLAGS,
@@ -50,7 +51,7 @@ export function groupVersionFromJson(value: unknown, path: string): GroupVersion
   const groupId = value.mRID;
   if (typeof groupId !== 'string' || groupId === '')
     throw invalid(at(path, 'mRID'), 'must be a non-empty string');
-  xmlText(groupId, at(path, 'mRID'));
+  mrid(groupId, at(path, 'mRID'));
   if (value.name !== undefined && typeof value.name !== 'string')
     throw invalid(at(path, 'name'), 'must be a string');
   if (value.name !== undefined) xmlText(value.name, at(path, 'name'));
@@ -109,7 +110,7 @@ function members(value: unknown, path: string): GroupMember[] {
     if (typeof deviceId !== 'string' || deviceId === '') {
       throw invalid(`${memberPath}.deviceId`, 'must be a non-empty string');
     }
-    xmlText(deviceId, `${memberPath}.deviceId`);
+    mrid(deviceId, `${memberPath}.deviceId`);
     const earlier = firstIndex.get(deviceId);
     if (earlier !== undefined) {
       throw invalid(
@@ -146,10 +147,14 @@ function positive(value: unknown, path: string): number {
   return value;
 }
 
+/** Refuses an id the HTTP API could not be asked for, nor an IEC message carry (`isMrid`). */
+function mrid(text: string, path: string): void {
+  if (!isMrid(text)) throw invalid(path, `${JSON.stringify(text)} is not ${MRID_RULE}`);
+}
+
 /**
- * Refuses text an IEC message could not carry: statuses, forecasts and DERGroups replies
- * name groups and members in XML 1.0, so such a group would be accepted here and then
- * stop every message that names it.
+ * Refuses a name an IEC message could not carry: DERGroups replies give it in XML 1.0,
+ * so such a group would be taken in and then fail every reply that names it.
  */
 function xmlText(text: string, path: string): void {
   if (hasNonXmlChar(text))

@@ -1,7 +1,6 @@
+import { isMrid, MRID_RULE } from '../../mrid';
 import { BadParameterError } from './httpErrors';
 
-/** mRIDs are free text in CIM; ours are bounded and printable so they log and quote safely. */
-const MAX_ID_LENGTH = 256;
 const CONTROL = /\p{Cc}/u;
 /** An instant with its offset: a time without one would depend on the server's time zone. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -91,8 +90,6 @@ export class QueryParameters {
 
 /** Validates an mRID from the path or the query. */
 export function checkId(name: string, text: string): string {
-  if (text === '' || text.length > MAX_ID_LENGTH || CONTROL.test(text)) {
-    throw new BadParameterError(name, `must be an mRID of 1 to ${MAX_ID_LENGTH} printable characters`);
-  }
+  if (!isMrid(text)) throw new BadParameterError(name, `must be ${MRID_RULE}`);
   return text;
 }

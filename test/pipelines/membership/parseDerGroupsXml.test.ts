@@ -273,6 +273,18 @@ describe('parseDerGroupsXml: refusals', () => {
       '/CreateDERGroups/Payload/DERGroups/EndDeviceGroup[2]/EndDevices[2]/mRID: required: each end device must have a non-empty mRID',
     ],
     [
+      'a group mRID with a tab in it, given as a character reference',
+      create('<m:EndDeviceGroup><m:mRID>feeder&#9;12</m:mRID></m:EndDeviceGroup>'),
+      '/CreateDERGroups/Payload/DERGroups/EndDeviceGroup[1]/mRID: "feeder\\t12" is not an mRID of 1 to 256 printable characters',
+    ],
+    [
+      'an end device mRID longer than 256 characters',
+      create(
+        `<m:EndDeviceGroup><m:mRID>g</m:mRID><m:EndDevices><m:mRID>${'d'.repeat(257)}</m:mRID></m:EndDevices></m:EndDeviceGroup>`,
+      ),
+      `/CreateDERGroups/Payload/DERGroups/EndDeviceGroup[1]/EndDevices[1]/mRID: "${'d'.repeat(257)}" is not an mRID of 1 to 256 printable characters`,
+    ],
+    [
       'a duplicate end device',
       create(
         '<m:EndDeviceGroup><m:mRID>g</m:mRID><m:EndDevices><m:mRID>d1</m:mRID></m:EndDevices><m:EndDevices><m:mRID>d1</m:mRID></m:EndDevices></m:EndDeviceGroup>',

@@ -125,22 +125,29 @@ describe('parseGroupsJson', () => {
     expect(refusal(text).message).toBe('groups[3].members[2].ratedEnergy: must be a positive number');
   });
 
-  it('refuses an mRID, name or device id that no IEC message could carry, and takes any other text', () => {
+  it('refuses a name no IEC message could carry, and an mRID or device id the HTTP API could not be asked for', () => {
     const cannot =
       'holds a character XML 1.0 cannot carry (a control character, U+FFFE, U+FFFF or a lone surrogate)';
-    expect(refusal(groups({ mRID: 'feeder\u0001', members: [] })).message).toBe(
-      `groups[0].mRID: "feeder\\u0001" ${cannot}`,
-    );
     expect(refusal(groups({ mRID: 'g', name: 'west\uFFFE', members: [] })).message).toBe(
       `groups[0].name: "west\uFFFE" ${cannot}`,
     );
+    const rule = 'is not an mRID of 1 to 256 printable characters';
+    expect(refusal(groups({ mRID: 'feeder\u0001', members: [] })).message).toBe(
+      `groups[0].mRID: "feeder\\u0001" ${rule}`,
+    );
+    expect(refusal(groups({ mRID: 'feeder\t12', members: [] })).message).toBe(
+      `groups[0].mRID: "feeder\\t12" ${rule}`,
+    );
+    expect(refusal(groups({ mRID: 'g'.repeat(257), members: [] })).message).toBe(
+      `groups[0].mRID: "${'g'.repeat(257)}" ${rule}`,
+    );
     // A lone surrogate: JSON can escape one, UTF-8 and XML cannot carry it.
     expect(refusal('{"groups": [{"mRID": "g", "members": [{"deviceId": "inv-\\ud800"}]}]}').message).toBe(
-      `groups[0].members[0].deviceId: "inv-\\ud800" ${cannot}`,
+      `groups[0].members[0].deviceId: "inv-\\ud800" ${rule}`,
     );
     const fine = {
-      mRID: 'zone Ü/ß & <north>\t🔋',
-      name: 'line\nbreak',
+      mRID: `zone Ü/ß & <north> 🔋${'x'.repeat(235)}`,
+      name: 'line\nbreak\tand tab',
       members: [{ deviceId: 'inv-\uFFFD' }],
     };
     expect(parseGroupsJson(groups(fine))).toMatchObject([

@@ -34,7 +34,7 @@ describe('readGroupsMessage: parsed, then checked against the DERGroups schemas'
   });
 
   it('refuses a character XML 1.0 cannot carry, with the line of the one the parser stopped at', async () => {
-    const xml = fixture('create-der-groups.xml').replace(/<([\w:]*)mRID>/, '$&bad\u0001');
+    const xml = fixture('create-der-groups.xml').replace(/<([\w:]*)description>/, '$&bad\u0001');
     expect(xml).toContain('bad\u0001');
     const refusal = readGroupsMessage(xml);
     await expect(refusal).rejects.toMatchObject({ code: 'GROUPS_SCHEMA_INVALID' });
