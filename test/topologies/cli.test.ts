@@ -118,14 +118,16 @@ describe('derstream CLI', () => {
     [
       'a SIGTERM to npm alone, as a supervisor or a script sends it',
       (npm: ChildProcess) => npm.kill('SIGTERM'),
+      'SIGTERM',
     ],
     [
       "Ctrl-C: a SIGINT to npm's whole process group, relayed again by npm and tsx",
       (npm: ChildProcess) => process.kill(-npm.pid!, 'SIGINT'),
+      'SIGINT',
     ],
   ])(
     'run, started by npm with its allocator setting, stops cleanly on %s',
-    async (_how, stop) => {
+    async (_how, stop, signal) => {
       const prefix = `test-${runId()}`;
       const env = {
         ...chdb(),
@@ -152,6 +154,8 @@ describe('derstream CLI', () => {
         stop(npm);
         await exited;
         // npm exits once the pipeline has: a wrapper in between would die and leave it running.
+        // Once, though the pipeline gets a Ctrl-C more than once.
+        expect(output.match(new RegExp(`^run: ${signal}: stopping`, 'gm'))).toHaveLength(1);
         expect(output).toMatch(/^run: stopped after /m);
         // The allocator setting of the npm script reached the pipeline's process.
         expect(output).toMatch(
