@@ -191,6 +191,8 @@ export class UnreadableRequest extends Error {
   }
 }
 
+const entityDecoder = xmlEntityDecoder((detail) => new IecRequestError('IEC_MALFORMED_XML', detail));
+
 const parser = new XMLParser({
   removeNSPrefix: true,
   ignoreAttributes: true,
@@ -198,12 +200,26 @@ const parser = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   trimValues: true,
-  entityDecoder: xmlEntityDecoder((detail) => new IecRequestError('IEC_MALFORMED_XML', detail)),
+  entityDecoder,
   isArray: (name) =>
     ['EndDeviceGroup', 'mRID', 'Option', 'DERMonitorableParameter', 'DispatchSchedule', 'Operation'].includes(
       name,
     ),
 });
+
+/**
+ * Text read from a request no parser has taken, as the parser would give it: trimmed,
+ * its references decoded; as it stands where they do not decode (the request is refused
+ * anyway, and the reply still names it).
+ */
+function guessedText(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return entityDecoder.decode(raw.trim());
+  } catch {
+    return raw.trim();
+  }
+}
 
 /**
  * Reads an IEC 61968-100 request addressed to derstream. Hostile input is refused before
@@ -247,7 +263,7 @@ export async function readIecRequest(
   const guessed: RequestEnvelope = {
     root,
     spec: known ? REQUEST_KINDS[known] : GENERIC_RESPONSE,
-    messageId: /<(?:[\w.-]+:)?MessageID\b[^>]*>([^<]{1,200})<\//.exec(xml)?.[1]?.trim(),
+    messageId: guessedText(/<(?:[\w.-]+:)?MessageID\b[^>]*>([^<]{1,200})<\//.exec(xml)?.[1]),
     compressReply: false,
   };
   if (!known) throw new UnreadableRequest(unsupported(root), guessed);

@@ -342,6 +342,14 @@ describe('handleIecRequest', () => {
     expect(reply).toMatchObject({ result: 'FAILED', correlationId: 'bad-1' });
     expect(textOf(reply.xml, 'code')).toBe('IEC_SCHEMA_INVALID');
     expect(textOf(reply.xml, 'details')).toMatch(/^xpath=line \d+$/);
+    // The MessageID as the DMS meant it, character references read, as in a readable request.
+    const referenced = await handle(
+      statusQuery(['feeder-1'], { messageId: 'bad&#x2D;2 &amp; more' }).replace(
+        '<msg:Verb>get</msg:Verb>',
+        '',
+      ),
+    );
+    expect(referenced).toMatchObject({ result: 'FAILED', correlationId: 'bad-2 & more' });
   });
 
   it('answers a wrong verb, an unsupported noun and something that is not XML with the generic ResponseMessage', async () => {
