@@ -10,6 +10,7 @@ import { connectRegistry } from '../pipelines/io/registry/schemaRegistry';
 import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
 import { MembershipState } from '../pipelines/membership/membershipState';
 import { DerstreamConfig } from './config';
+import { MembershipHistory } from './membershipHistory';
 
 /** How long a fetch waits for records (kafkajs's `maxWaitTimeInMs`). */
 const FETCH_WAIT_MS = 500;
@@ -18,6 +19,8 @@ export interface LiveServicesOptions {
   log: (line: string) => void;
   /** Wraps the ClickHouse executor once opened (tests inject faults through it). */
   clickhouse?: (opened: ClickhouseExecutor) => ClickhouseExecutor;
+  /** Ends the retries of the membership history's writes (the run's stop). */
+  signal?: AbortSignal;
 }
 
 /** What every `derstream run` instance talks to, opened and ready, whichever stages it runs. */
@@ -36,7 +39,7 @@ export interface LiveServices {
   readonly heartbeatIntervalMs: number;
   /** A consumer of the telemetry settings (fetch size, session timeout) in `groupId`. */
   consumer(groupId: string): Consumer;
-  /** Disconnects the membership follower and the producer, then closes ClickHouse. */
+  /** Disconnects the membership follower and the producer, waits for the membership history, then closes ClickHouse. */
   close(): Promise<void>;
 }
 
@@ -79,10 +82,14 @@ export async function openLiveServices(
   });
 
   const membership = new MembershipState();
+  const history = new MembershipHistory(sink, await sink.membershipHistoryThrough(), log, options.signal);
   const groupsConsumer = await followMembership(
     kafka,
     topics.groups.name,
-    (version) => membership.apply(version),
+    (version, partition, offset) => {
+      membership.apply(version);
+      history.add({ version, partition, offset });
+    },
     (error, position) => log(`groups: skipped ${position}: ${error.message}`),
   );
   log(`groups: ${membership.groupIds().length} groups from ${topics.groups.name}`);
@@ -114,6 +121,7 @@ export async function openLiveServices(
       }),
     close: async () => {
       await Promise.allSettled([groupsConsumer.disconnect(), producer.disconnect()]);
+      await history.drain();
       await clickhouse.close();
     },
   };

@@ -42,11 +42,11 @@ export const DER_FUNCTION_FLAGS: readonly (keyof DerFunction)[] = [
 ];
 
 /**
- * The latest `effectiveFrom` accepted, 9999-12-31T23:59:59.999Z: a DERGroups reply
- * writes it as `version/date`, and later years take a sign (`+10000-…`) that
- * xs:dateTime does not allow.
+ * The latest `effectiveFrom` accepted, 2299-12-31T23:59:59.999Z: the last instant of
+ * ClickHouse's DateTime64, in which the membership's history is stored (and well before
+ * the years a DERGroups reply's xs:dateTime could not write).
  */
-export const LATEST_EFFECTIVE_FROM = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const LATEST_EFFECTIVE_FROM = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
 export interface GroupVersion {
   groupId: string;

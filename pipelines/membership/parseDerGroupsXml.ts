@@ -361,7 +361,7 @@ function parseDateTime(value: string, path: string): number {
   if (!(epochMs <= LATEST_EFFECTIVE_FROM))
     throw invalid(
       path,
-      `${quote(value)} is after 9999-12-31T23:59:59.999Z, the latest date a reply can give`,
+      `${quote(value)} is after 2299-12-31T23:59:59.999Z, the latest date ClickHouse stores`,
     );
   return epochMs;
 }

@@ -165,8 +165,31 @@ describe('derstream run on the real stack', () => {
       parameters: [...defaultForecastSettings().parameters],
     });
     const [telemetryRows] = await clickhouse.query<{ n: number }>('SELECT count() AS n FROM telemetry FINAL');
+    // The membership's history: each group's version as published, one row a member.
+    const memberships = await clickhouse.query<{
+      group: string;
+      from: number;
+      device: string;
+      power: number | null;
+    }>(
+      `SELECT group_id AS group, toUnixTimestamp64Milli(effective_from) AS from,
+              members.device_id AS device, members.rated_power AS power
+       FROM group_membership_history FINAL ARRAY JOIN members ORDER BY group, device`,
+    );
     await clickhouse.close();
     expect(telemetryRows!.n).toBe(arrivals.length);
+    const published = fleet.groups
+      .flatMap((g) =>
+        (g.members ?? []).map((m) => ({
+          group: g.mRID,
+          from: g.effectiveFrom ?? 0,
+          device: m.deviceId,
+          power: m.ratedPower ?? null,
+        })),
+      )
+      .sort((a, b) => (a.group === b.group ? (a.device < b.device ? -1 : 1) : a.group < b.group ? -1 : 1));
+    expect(published.length).toBeGreaterThan(300);
+    expect(memberships).toEqual(published);
 
     // Live has no end of input: it has emitted every window its watermark passed.
     const lastLive = Math.max(...stored.map((s) => s.windowEnd));

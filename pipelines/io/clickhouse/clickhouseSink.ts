@@ -1,4 +1,5 @@
 import { GroupStatus } from '../../aggregate/groupStatus';
+import { DER_FUNCTION_FLAGS, GroupVersion } from '../../membership/groupVersion';
 import { RestoredState } from '../../statusEngine';
 import { ForecastError } from '../../forecast/forecastAccuracy';
 import { IssuedForecast } from '../../forecast/issuedForecast';
@@ -50,6 +51,46 @@ export class ClickhouseSink {
         emitted_at: emittedAt,
       })),
     );
+  }
+
+  /**
+   * Group versions as `der.groups` gave them, each with the position of its record, into
+   * `group_membership_history` (one row a version; see its migration), in as many
+   * inserts as `versionsPerInsert` makes, in order: one cut short leaves the versions
+   * before it written.
+   */
+  async writeMembershipHistory(
+    versions: readonly PositionedGroupVersion[],
+    recordedAt: number,
+    versionsPerInsert = 1000,
+  ): Promise<void> {
+    for (let from = 0; from < versions.length; from += versionsPerInsert) {
+      await this.clickhouse.insert(
+        'group_membership_history',
+        versions.slice(from, from + versionsPerInsert).map(({ version, partition, offset }) => ({
+          group_id: version.groupId,
+          effective_from: version.effectiveFrom,
+          deleted: version.deleted,
+          name: version.name ?? null,
+          'members.device_id': version.members.map((m) => m.deviceId),
+          'members.rated_power': version.members.map((m) => m.ratedPower ?? null),
+          'members.rated_energy': version.members.map((m) => m.ratedEnergy ?? null),
+          der_function: DER_FUNCTION_FLAGS.filter((flag) => version.derFunction?.[flag] === true),
+          source_partition: partition,
+          source_offset: Number(offset),
+          recorded_at: recordedAt,
+        })),
+      );
+    }
+  }
+
+  /** Per partition of `der.groups`, the offset of the last record whose versions are in the history. */
+  async membershipHistoryThrough(): Promise<Map<number, bigint>> {
+    const rows = await this.clickhouse.query<{ partition: number; offset: string }>(
+      `SELECT source_partition AS partition, toString(max(source_offset)) AS offset
+       FROM group_membership_history GROUP BY source_partition`,
+    );
+    return new Map(rows.map((row) => [row.partition, BigInt(row.offset)]));
   }
 
   /**
@@ -258,6 +299,13 @@ export class ClickhouseSink {
       late: new Set(late.map((l) => `${l.partition}:${l.offset}:${l.index}`)),
     };
   }
+}
+
+/** A group version and where on `der.groups` it was read. */
+export interface PositionedGroupVersion {
+  version: GroupVersion;
+  partition: number;
+  offset: bigint;
 }
 
 export interface ForecastQuery {

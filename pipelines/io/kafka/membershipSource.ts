@@ -8,14 +8,15 @@ import { topicEnds } from './topicEnds';
 /**
  * Follows the compacted `der.groups` topic: at start-up it reads it from the beginning
  * to its current end (the whole current membership), then keeps applying changes as
- * they come. It commits nothing: every instance rebuilds the full state each start.
+ * they come, each version with its record's partition and offset. It commits nothing:
+ * every instance rebuilds the full state each start.
  * A record that does not parse, or whose XML is not valid against the DERGroups
  * schemas, is reported through `onInvalid` and skipped.
  */
 export async function followMembership(
   kafka: Kafka,
   topic: string,
-  apply: (version: GroupVersion) => void,
+  apply: (version: GroupVersion, partition: number, offset: bigint) => void,
   onInvalid: (error: DerstreamError, position: string) => void,
 ): Promise<Consumer> {
   const ends = await topicEnds(kafka, topic);
@@ -32,7 +33,8 @@ export async function followMembership(
     eachMessage: async ({ partition, message }) => {
       if (message.value !== null) {
         try {
-          for (const version of await readGroupsMessage(message.value)) apply(version);
+          const offset = BigInt(message.offset);
+          for (const version of await readGroupsMessage(message.value)) apply(version, partition, offset);
         } catch (error) {
           if (!(error instanceof DerstreamError)) throw error;
           onInvalid(error, `${topic}/${partition}/${message.offset}`);

@@ -316,12 +316,12 @@ describe('parseDerGroupsXml: refusals', () => {
     [
       'a date no JavaScript Date holds',
       create(G, '<h:Timestamp>300000-01-01T00:00:00Z</h:Timestamp>'),
-      '/CreateDERGroups/Header/Timestamp: "300000-01-01T00:00:00Z" is after 9999-12-31T23:59:59.999Z, the latest date a reply can give',
+      '/CreateDERGroups/Header/Timestamp: "300000-01-01T00:00:00Z" is after 2299-12-31T23:59:59.999Z, the latest date ClickHouse stores',
     ],
     [
       'a date pushed past the last one by its zone',
-      create(G, '<h:Timestamp>9999-12-31T23:00:00-01:00</h:Timestamp>'),
-      '/CreateDERGroups/Header/Timestamp: "9999-12-31T23:00:00-01:00" is after 9999-12-31T23:59:59.999Z, the latest date a reply can give',
+      create(G, '<h:Timestamp>2299-12-31T23:00:00-01:00</h:Timestamp>'),
+      '/CreateDERGroups/Header/Timestamp: "2299-12-31T23:00:00-01:00" is after 2299-12-31T23:59:59.999Z, the latest date ClickHouse stores',
     ],
     [
       'an empty DERGroups',

@@ -65,19 +65,19 @@ describe('parseGroupsJson', () => {
     [groups({ mRID: 'g', name: 12, members: [] }), 'groups[0].name: must be a string'],
     [
       groups({ mRID: 'g', members: [] }, { mRID: 'g', effectiveFrom: 1.5, members: [] }),
-      'groups[1].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 253402300799999',
+      'groups[1].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 10413791999999',
     ],
     [
       groups({ mRID: 'g', effectiveFrom: -1, members: [] }),
-      'groups[0].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 253402300799999',
+      'groups[0].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 10413791999999',
     ],
     [
       groups({ mRID: 'g', effectiveFrom: '0', members: [] }),
-      'groups[0].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 253402300799999',
+      'groups[0].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 10413791999999',
     ],
     [
-      groups({ mRID: 'g', effectiveFrom: 253402300799999 + 1, members: [] }),
-      'groups[0].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 253402300799999',
+      groups({ mRID: 'g', effectiveFrom: 10413791999999 + 1, members: [] }),
+      'groups[0].effectiveFrom: must be an integer number of epoch milliseconds from 0 to 10413791999999',
     ],
     [groups({ mRID: 'g', deleted: 'yes' }), 'groups[0].deleted: must be a boolean'],
     [

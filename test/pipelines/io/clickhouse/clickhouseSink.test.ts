@@ -8,6 +8,12 @@ import { ClickhouseSink } from '../../../../pipelines/io/clickhouse/clickhouseSi
 import { migrate } from '../../../../pipelines/io/clickhouse/migrations';
 import { TelemetryRows } from '../../../../pipelines/io/clickhouse/telemetryRows';
 import { TelemetryReading } from '../../../../pipelines/telemetryReading';
+import {
+  DER_FUNCTION_FLAGS,
+  DerFunction,
+  GroupMember,
+  GroupVersion,
+} from '../../../../pipelines/membership/groupVersion';
 import { reading } from '../../../support/readings';
 
 const T = Date.UTC(2026, 10, 23, 12);
@@ -187,5 +193,133 @@ describe('ClickhouseSink telemetry of gateway batches through chDB', () => {
     // Partition 1's batch at offset 5 is not before its committed offset.
     expect(restored.get(1)).toBeUndefined();
     expect([...late]).toEqual(['0:7:1']);
+  });
+});
+
+describe('ClickhouseSink membership history through chDB', () => {
+  let clickhouse: ClickhouseExecutor;
+  let sink: ClickhouseSink;
+  const v = (
+    groupId: string,
+    effectiveFrom: number,
+    members: GroupMember[],
+    extra: Partial<GroupVersion> = {},
+  ) => ({
+    groupId,
+    effectiveFrom,
+    deleted: false,
+    members,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    clickhouse = await openClickhouse(
+      parseClickhouseConfig({ DERSTREAM_CHDB_PATH: mkdtempSync(join(tmpdir(), 'derstream-chdb-')) }),
+    );
+    await migrate(clickhouse);
+    sink = new ClickhouseSink(clickhouse);
+  });
+
+  it('keeps per group and time the version read last, with its members, however often written', async () => {
+    const flags = Object.fromEntries(
+      DER_FUNCTION_FLAGS.map((flag) => [flag, flag === 'rampRateControl']),
+    ) as Record<keyof DerFunction, boolean>;
+    const records = [
+      {
+        version: v(
+          'g1',
+          T,
+          [
+            { deviceId: 'inv-1', ratedPower: 5000 },
+            { deviceId: 'bat-2', ratedEnergy: 13500 },
+          ],
+          { name: 'Feeder 1', derFunction: flags },
+        ),
+        partition: 0,
+        offset: 4n,
+      },
+      { version: v('g2', T, [{ deviceId: 'inv-3' }]), partition: 0, offset: 5n },
+      // The same group and time again, later on the topic: it replaces the first.
+      { version: v('g1', T, [{ deviceId: 'inv-1', ratedPower: 6000 }]), partition: 0, offset: 9n },
+      { version: v('g2', T + 60_000, [], { deleted: true }), partition: 0, offset: 10n },
+      {
+        version: v('g3', T, [{ deviceId: 'ev-4' }], { name: 'Depot', derFunction: flags }),
+        partition: 1,
+        offset: 2n,
+      },
+    ];
+    // Three inserts, the first two versions then one each; then all of it again, as a restart writes it.
+    await sink.writeMembershipHistory(records.slice(0, 2), T + 1, 2);
+    await sink.writeMembershipHistory(records.slice(2), T + 2, 1);
+    await sink.writeMembershipHistory(records, T + 3);
+    const rows = await clickhouse.query<{
+      group: string;
+      from: number;
+      deleted: boolean;
+      name: string | null;
+      device: string;
+      power: number | null;
+      energy: number | null;
+      functions: string[];
+      offset: number;
+    }>(
+      `SELECT group_id AS group, toUnixTimestamp64Milli(effective_from) AS from, deleted, name,
+              members.device_id AS device, members.rated_power AS power, members.rated_energy AS energy,
+              der_function AS functions, source_offset AS offset
+       FROM group_membership_history FINAL LEFT ARRAY JOIN members
+       ORDER BY group, from, device`,
+    );
+    expect(rows).toEqual([
+      {
+        group: 'g1',
+        from: T,
+        deleted: false,
+        name: null,
+        device: 'inv-1',
+        power: 6000,
+        energy: null,
+        functions: [],
+        offset: 9,
+      },
+      {
+        group: 'g2',
+        from: T,
+        deleted: false,
+        name: null,
+        device: 'inv-3',
+        power: null,
+        energy: null,
+        functions: [],
+        offset: 5,
+      },
+      {
+        group: 'g2',
+        from: T + 60_000,
+        deleted: true,
+        name: null,
+        device: '',
+        power: null,
+        energy: null,
+        functions: [],
+        offset: 10,
+      },
+      {
+        group: 'g3',
+        from: T,
+        deleted: false,
+        name: 'Depot',
+        device: 'ev-4',
+        power: null,
+        energy: null,
+        functions: ['rampRateControl'],
+        offset: 2,
+      },
+    ]);
+    expect(await sink.membershipHistoryThrough()).toEqual(
+      new Map([
+        [0, 10n],
+        [1, 2n],
+      ]),
+    );
   });
 });
