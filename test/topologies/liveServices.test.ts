@@ -1,7 +1,7 @@
 import { connectAdmin } from '../../pipelines/io/kafka/kafkaClient';
 import { TelemetryRows } from '../../pipelines/io/clickhouse/telemetryRows';
 import { openLiveServices } from '../../topologies/liveServices';
-import { LiveFixture } from '../support/liveFixture';
+import { LiveFixture, waitFor } from '../support/liveFixture';
 import { reading } from '../support/readings';
 
 /** What every `derstream run` instance opens, against the real broker, registry and a chDB of its own. */
@@ -41,10 +41,16 @@ describe('openLiveServices', () => {
           },
         ]),
       );
-      const inserted = await services.metrics.clickhouseInsertedRows.get();
-      expect(inserted.values).toEqual([
-        expect.objectContaining({ labels: { table: 'telemetry' }, value: 1 }),
-      ]);
+      // The groups' versions go to the membership history behind the reading.
+      const rowsOf = async (table: string) =>
+        (await services.metrics.clickhouseInsertedRows.get()).values.find((v) => v.labels.table === table)
+          ?.value;
+      await waitFor(
+        'the membership history written',
+        async () => (await rowsOf('group_membership_history')) === 3,
+        30_000,
+      );
+      expect(await rowsOf('telemetry')).toBe(1);
       expect(await services.clickhouse.query('SELECT count() AS n FROM telemetry')).toEqual([{ n: 1 }]);
     } finally {
       await services.close();

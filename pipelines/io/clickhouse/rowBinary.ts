@@ -27,7 +27,8 @@ const TWO_32 = 4_294_967_296;
  *
  * Only values that ClickHouse would store unchanged from JSON are written: finite
  * numbers, integers in their type's range, DateTime64(3) as integer milliseconds in its
- * range (1900–2299), strings, booleans, null for Nullable. Anything else (NaN, a date
+ * range (1900–2299), strings, booleans, null for Nullable, arrays of these (a Nested
+ * column's parts are arrays). Anything else (NaN, a date
  * as text, a missing value) makes `encodeRowBinary` give up, so the caller can insert
  * those rows as JSON and let ClickHouse convert or refuse them as it always has.
  */
@@ -43,6 +44,17 @@ export function rowBinaryWriter(type: string): ValueWriter | undefined {
       }
       out.byte(0);
       return inner(out, value);
+    };
+  }
+  const array = /^Array\((.*)\)$/.exec(type);
+  if (array) {
+    const element = rowBinaryWriter(array[1]!);
+    if (!element) return undefined;
+    return (out, value) => {
+      if (!Array.isArray(value)) return false;
+      out.varUInt(value.length);
+      for (const item of value) if (!element(out, item)) return false;
+      return true;
     };
   }
   if (/^DateTime64\(3(, '[^']*')?\)$/.test(type)) return int64Writer(MS_1900, MS_LAST);
@@ -193,11 +205,17 @@ export class ByteWriter {
       this.length += 1 + written;
       return;
     }
-    let size = Buffer.byteLength(value, 'utf8');
+    const size = Buffer.byteLength(value, 'utf8');
     this.ensure(5 + size);
-    for (; size >= 0x80; size >>>= 7) this.buffer[this.length++] = (size & 0x7f) | 0x80;
-    this.buffer[this.length++] = size;
+    this.varUInt(size);
     this.length += this.buffer.write(value, this.length, 'utf8');
+  }
+
+  /** A length (of a string's bytes, of an array) as a LEB128 varint. */
+  varUInt(value: number): void {
+    this.ensure(5);
+    for (; value >= 0x80; value >>>= 7) this.buffer[this.length++] = (value & 0x7f) | 0x80;
+    this.buffer[this.length++] = value;
   }
 
   /**

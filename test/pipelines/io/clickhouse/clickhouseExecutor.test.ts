@@ -31,7 +31,12 @@ describe('ClickHouse through the chDB executor', () => {
     expect(await migrate(clickhouse)).toEqual(all);
     const first = await tables();
     expect(first.map((table) => table.name)).toEqual(
-      expect.arrayContaining(['group_membership', 'group_statuses', 'schema_migrations', 'telemetry']),
+      expect.arrayContaining([
+        'group_membership_history',
+        'group_statuses',
+        'schema_migrations',
+        'telemetry',
+      ]),
     );
     expect(await migrate(clickhouse)).toEqual([]);
     expect(await tables()).toEqual(first);

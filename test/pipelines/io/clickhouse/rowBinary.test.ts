@@ -36,6 +36,10 @@ describe('encodeRowBinary', () => {
     ['Nullable(Float64)', 1.5, '00000000000000f83f'],
     ['Nullable(String)', 'a', '000161'],
     ['LowCardinality(Nullable(String))', null, '01'],
+    ['Array(String)', [], '00'],
+    ['Array(String)', ['a', ''], '02016100'],
+    ['Array(Nullable(Float64))', [null, 1.5], '0201' + '00000000000000f83f'],
+    ['Array(LowCardinality(String))', Array.from({ length: 130 }, () => 'x'), '8201' + '0178'.repeat(130)],
   ])('writes %s %p as %s', (type, value, hex) => {
     expect(hexOf(type, value)).toBe(hex);
   });
@@ -65,17 +69,24 @@ describe('encodeRowBinary', () => {
     ["DateTime64(3, 'UTC')", Date.UTC(2300, 0, 1)],
     ["DateTime64(3, 'UTC')", Date.UTC(1899, 11, 31)],
     ['Nullable(UInt8)', 300],
+    ['Array(String)', 'abc'],
+    ['Array(String)', ['a', 1]],
+    ['Array(Float64)', null],
   ])('refuses %s %p, which ClickHouse would convert or refuse itself', (type, value) => {
     expect(hexOf(type, value)).toBeUndefined();
   });
 
-  it.each(['FixedString(64)', 'Array(String)', 'DateTime64(6)', 'DateTime', 'Decimal(10, 2)', 'constructor'])(
-    'refuses a type it is not written for: %s',
-    (type) => {
-      expect(rowBinaryWriter(type)).toBeUndefined();
-      expect(hexOf(type, 'x')).toBeUndefined();
-    },
-  );
+  it.each([
+    'FixedString(64)',
+    'Array(FixedString(2))',
+    'DateTime64(6)',
+    'DateTime',
+    'Decimal(10, 2)',
+    'constructor',
+  ])('refuses a type it is not written for: %s', (type) => {
+    expect(rowBinaryWriter(type)).toBeUndefined();
+    expect(hexOf(type, 'x')).toBeUndefined();
+  });
 
   const columns: Column[] = [
     { name: 'group_id', type: 'String' },

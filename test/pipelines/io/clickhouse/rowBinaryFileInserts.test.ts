@@ -80,15 +80,17 @@ const ROWS: Record<string, object[]> = {
     p90: 3,
     error: -i / 9,
   })),
-  group_membership: Array.from({ length: 60 }, (_, i) => ({
+  group_membership_history: Array.from({ length: 60 }, (_, i) => ({
     group_id: `feeder-${i % 4}`,
     effective_from: T + i,
-    name: i % 5 ? `Feeder «${i}»` : null,
     deleted: i % 11 === 0,
-    device_id: `battery-${i}`,
-    rated_power: i % 2 ? 5000 : null,
-    rated_energy: i % 3 ? 13_500 : null,
-    source: 'kafka',
+    name: i % 5 ? `Feeder «${i}»` : null,
+    'members.device_id': Array.from({ length: i % 4 }, (_, j) => `battery-${i}-${j}`),
+    'members.rated_power': Array.from({ length: i % 4 }, (_, j) => (j % 2 ? 5000 : null)),
+    'members.rated_energy': Array.from({ length: i % 4 }, (_, j) => (j % 3 ? 13_500 : null)),
+    der_function: i % 2 ? ['rampRateControl', 'connectDisconnect'] : [],
+    source_partition: i % 3,
+    source_offset: i * 1_000_003,
     recorded_at: T + 10 * i,
   })),
 };
