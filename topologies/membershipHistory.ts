@@ -7,8 +7,8 @@ import { messageOf } from '../pipelines/errors';
  * Writes every group version read from `der.groups` to ClickHouse's
  * `group_membership_history`, behind the reading: versions that come while a write is in
  * flight go out together in the next. `der.groups` is read from its beginning at each
- * start, so versions at or below the offsets the table already holds (`writtenThrough`)
- * are skipped, and a write that failed for good is made again at the next start: the
+ * start, so records before the last one the table already holds (`writtenThrough`) are
+ * skipped, and a write that failed for good is made again at the next start: the
  * history is derived from the topic, which keeps every group's latest version.
  */
 export class MembershipHistory {
@@ -32,7 +32,9 @@ export class MembershipHistory {
   }
 
   add(versioned: PositionedGroupVersion): void {
-    if (versioned.offset <= (this.writtenThrough.get(versioned.partition) ?? -1n)) return;
+    // The last record the table holds is written again: an insert holds at most so many
+    // versions, so a record of more may have been cut short there.
+    if (versioned.offset < (this.writtenThrough.get(versioned.partition) ?? -1n)) return;
     this.writer.add(versioned).written.catch((error: unknown) => {
       // Every write after a failed one fails too: one line says so.
       if (this.failed) return;

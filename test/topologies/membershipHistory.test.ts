@@ -33,14 +33,15 @@ describe('MembershipHistory, into chDB', () => {
       )
     ).map((row) => row.group);
 
-  it('writes the versions after what the table holds, each partition on its own', async () => {
+  it('writes the versions from the last record the table holds on, each partition on its own', async () => {
     const lines: string[] = [];
     const history = new MembershipHistory(new ClickhouseSink(clickhouse), new Map([[0, 5n]]), (line) =>
       lines.push(line),
     );
     for (const versioned of [at('a', 3n), at('b', 5n), at('c', 6n), at('d', 0n, 1)]) history.add(versioned);
     await history.drain();
-    expect(await written()).toEqual(['c', 'd']);
+    // b's record may have been cut short between two inserts: it is written again.
+    expect(await written()).toEqual(['b', 'c', 'd']);
     expect(await new ClickhouseSink(clickhouse).membershipHistoryThrough()).toEqual(
       new Map([
         [0, 6n],
