@@ -26,6 +26,17 @@ describe('MembershipHistory, into chDB', () => {
   });
   afterEach(() => clickhouse.close());
 
+  /** chDB refusing this share of the history's inserts, as an overloaded ClickHouse would. */
+  const refusing = (share: number) =>
+    new FaultyClickhouse(clickhouse, {
+      failBefore: share,
+      failAfter: 0,
+      stall: 0,
+      stallMs: 0,
+      seed: 3,
+      tables: ['group_membership_history'],
+    });
+
   const written = async () =>
     (
       await clickhouse.query<{ group: string }>(
@@ -52,14 +63,7 @@ describe('MembershipHistory, into chDB', () => {
   });
 
   it('retries a write ClickHouse refuses for a while', async () => {
-    const faulty = new FaultyClickhouse(clickhouse, {
-      failBefore: 0.5,
-      failAfter: 0,
-      stall: 0,
-      stallMs: 0,
-      seed: 3,
-      tables: ['group_membership_history'],
-    });
+    const faulty = refusing(0.5);
     const lines: string[] = [];
     const history = new MembershipHistory(new ClickhouseSink(faulty), new Map(), (line) => lines.push(line));
     for (const group of ['a', 'b', 'c', 'd']) {
@@ -74,14 +78,7 @@ describe('MembershipHistory, into chDB', () => {
   });
 
   it('says once that it stopped writing when the run stops while ClickHouse refuses', async () => {
-    const faulty = new FaultyClickhouse(clickhouse, {
-      failBefore: 1,
-      failAfter: 0,
-      stall: 0,
-      stallMs: 0,
-      seed: 3,
-      tables: ['group_membership_history'],
-    });
+    const faulty = refusing(1);
     const stop = new AbortController();
     const lines: string[] = [];
     const history = new MembershipHistory(
