@@ -8,6 +8,11 @@ export const MRID_RULE = `an mRID of 1 to ${MAX_MRID_LENGTH} printable character
 
 const CONTROL = /\p{Cc}/u;
 
+/** Whether `text` holds a control character (Unicode's Cc: C0, DEL, C1), which logs and quotes badly. */
+export function hasControlChar(text: string): boolean {
+  return CONTROL.test(text);
+}
+
 /**
  * Whether `text` can be a group's or a device's mRID here. CIM leaves mRIDs free text;
  * derstream's are 1 to {@link MAX_MRID_LENGTH} characters without control characters,
@@ -16,5 +21,5 @@ const CONTROL = /\p{Cc}/u;
  * always be asked for.
  */
 export function isMrid(text: string): boolean {
-  return text.length > 0 && text.length <= MAX_MRID_LENGTH && !CONTROL.test(text) && !hasNonXmlChar(text);
+  return text.length > 0 && text.length <= MAX_MRID_LENGTH && !hasControlChar(text) && !hasNonXmlChar(text);
 }

@@ -32,8 +32,9 @@ export class MembershipHistory {
   }
 
   add(versioned: PositionedGroupVersion): void {
-    // The last record the table holds is written again: an insert holds at most so many
-    // versions, so a record of more may have been cut short there.
+    // The last record the table holds is written again: a write goes in several inserts
+    // (the sink's count of versions, the executor's size), so a crash may have cut a
+    // record short between two.
     if (versioned.offset < (this.writtenThrough.get(versioned.partition) ?? -1n)) return;
     this.writer.add(versioned).written.catch((error: unknown) => {
       // Every write after a failed one fails too: one line says so.

@@ -1,7 +1,6 @@
-import { isMrid, MRID_RULE } from '../../mrid';
+import { hasControlChar, isMrid, MRID_RULE } from '../../mrid';
 import { BadParameterError } from './httpErrors';
 
-const CONTROL = /\p{Cc}/u;
 /** An instant with its offset: a time without one would depend on the server's time zone. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -49,7 +48,7 @@ export class QueryParameters {
 
   text(name: string, maxLength: number): string | undefined {
     const text = this.single(name);
-    if (text !== undefined && (text.length > maxLength || CONTROL.test(text))) {
+    if (text !== undefined && (text.length > maxLength || hasControlChar(text))) {
       throw new BadParameterError(name, `must be at most ${maxLength} printable characters`);
     }
     return text;
