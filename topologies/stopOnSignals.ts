@@ -11,8 +11,8 @@ export interface SignalledProcess {
 
 /**
  * Within this long of the first signal, another is that same stop: Ctrl-C reaches every
- * process of the terminal's group, and npm and tsx each pass it on to the pipeline once
- * more, within milliseconds.
+ * process of the terminal's group, and npm passes it on to the pipeline once more, within
+ * milliseconds.
  */
 export const SAME_STOP_MS = 2_000;
 
@@ -20,8 +20,8 @@ export const SAME_STOP_MS = 2_000;
  * The first SIGINT or SIGTERM aborts `controller`: the command finishes what it has in
  * hand (a run writes and commits what it has read) and exits. Signals within
  * {@link SAME_STOP_MS} of it are that same stop, ignored: with a listener removed after
- * the first, the relayed copy killed the pipeline half-way through its stop (tsx exits a
- * child that gets a signal nobody listens to). A signal after that exits at once, for
+ * the first, the relayed copy killed the pipeline half-way through its stop. A signal
+ * after that exits at once, for
  * someone who does not want to wait; nothing is lost by it either, since offsets are
  * committed only after what they produced is written.
  */

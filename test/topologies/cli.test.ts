@@ -121,7 +121,7 @@ describe('derstream CLI', () => {
       'SIGTERM',
     ],
     [
-      "Ctrl-C: a SIGINT to npm's whole process group, relayed again by npm and tsx",
+      "Ctrl-C: a SIGINT to npm's whole process group, relayed again by npm",
       (npm: ChildProcess) => process.kill(-npm.pid!, 'SIGINT'),
       'SIGINT',
     ],
@@ -139,6 +139,11 @@ describe('derstream CLI', () => {
       const admin = await connectAdmin(createKafka(config.kafka), config.kafka);
       try {
         expect(derstream(['setup'], env).status).toBe(0);
+        // A backlog to catch up on, so that the stop comes while the pipeline is busy: tsx's
+        // command, which ran it before, killed a child busy for 60 ms when a signal came.
+        const backlog = ['--devices', '10000', '--groups', '100', '--duration', '10m', '--late', '0'];
+        const simulated = derstream(['simulate', ...backlog, '--start', '2026-12-01T00:00:00Z'], env);
+        expect(simulated.status).toBe(0);
         const { MALLOC_MMAP_THRESHOLD_: _given, ...inherited } = process.env;
         const npm = spawn('npm', ['run', '-s', 'derstream', '--', 'run'], {
           cwd: ROOT,
@@ -149,11 +154,14 @@ describe('derstream CLI', () => {
         let output = '';
         npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
         npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        const exited = new Promise((resolve) => npm.on('exit', resolve));
-        await waitFor('the run listening', () => /^http: listening on /m.test(output), 60_000);
+        // 'close', not 'exit': once npm has exited and all it wrote has been read.
+        const closed = new Promise((resolve) => npm.on('close', resolve));
+        await waitFor('the run consuming', () => /^run: consuming /m.test(output), 60_000);
+        await new Promise((resolve) => setTimeout(resolve, 500));
         stop(npm);
-        await exited;
-        // npm exits once the pipeline has: a wrapper in between would die and leave it running.
+        await closed;
+        // npm relays the signal to the pipeline: a shell in between would die and leave it
+        // running, holding the output open, and this wait would not end.
         // Once, though the pipeline gets a Ctrl-C more than once.
         expect(output.match(new RegExp(`^run: ${signal}: stopping`, 'gm'))).toHaveLength(1);
         expect(output).toMatch(/^run: stopped after /m);

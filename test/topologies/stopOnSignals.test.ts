@@ -41,7 +41,7 @@ describe('stopOnSignals', () => {
     expect(controller.signal.aborted).toBe(false);
     send('SIGINT', 1_000);
     expect(controller.signal.aborted).toBe(true);
-    // Ctrl-C reaches the pipeline from the terminal, from npm through tsx, and as the
+    // Ctrl-C reaches the pipeline from the terminal and again from npm, and as the
     // SIGTERM of the script that started it.
     expect(() => send('SIGINT', 1_004)).not.toThrow();
     expect(() => send('SIGTERM', 1_000 + SAME_STOP_MS - 1)).not.toThrow();
