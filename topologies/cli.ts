@@ -54,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const controller = new AbortController();
-  stopOnSignals(controller, (line) => process.stderr.write(`${command}: ${line}\n`));
+  stopOnSignals(command === 'run' || command === 'simulate' ? controller : undefined, (line) =>
+    process.stderr.write(`${command}: ${line}\n`),
+  );
 
   switch (command) {
     case 'setup':

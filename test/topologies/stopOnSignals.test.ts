@@ -8,7 +8,7 @@ class Exited extends Error {
 }
 
 /** A process whose signals the test sends, at the times it sets. */
-function signalledProcess() {
+function signalledProcess(stoppable = true) {
   const emitter = new EventEmitter();
   let time = 0;
   const proc: SignalledProcess = {
@@ -20,7 +20,7 @@ function signalledProcess() {
   const controller = new AbortController();
   const lines: string[] = [];
   stopOnSignals(
-    controller,
+    stoppable ? controller : undefined,
     (line) => lines.push(line),
     proc,
     () => time,
@@ -56,5 +56,12 @@ describe('stopOnSignals', () => {
     const other = signalledProcess();
     other.send('SIGINT', 0);
     expect(() => other.send('SIGTERM', 60_000)).toThrow(new Exited(143));
+  });
+
+  it('exits at the first signal a command that cannot stop part-way, saying so', () => {
+    const { controller, lines, send } = signalledProcess(false);
+    expect(() => send('SIGINT', 0)).toThrow(new Exited(130));
+    expect(lines).toEqual(['SIGINT: exiting before finishing']);
+    expect(controller.signal.aborted).toBe(false);
   });
 });

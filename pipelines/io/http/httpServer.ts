@@ -52,8 +52,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Bounds how long a client may take to send a request, so slow senders cannot pile up
     // connections; responses (event streams) are not bound by it.
     requestTimeout: 30_000,
-    // Room for the longest mRID in a path; checkId bounds it more tightly with a clear 400.
-    routerOptions: { maxParamLength: 1024 },
+    // As long as Node lets a request line be (its 16 KiB header limit), so that every id in a
+    // path reaches checkId and its 400 naming the rule: the router answers 404 to a longer one.
+    routerOptions: { maxParamLength: 16_384 },
     // Errors raised before routing (a malformed URL) answer in the same JSON as the rest.
     frameworkErrors: (error, _request, reply) => {
       const { statusCode, body } = errorResponse(error, config.maxBodyBytes);

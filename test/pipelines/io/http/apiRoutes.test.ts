@@ -179,6 +179,7 @@ describe('the JSON API', () => {
         ['/api/groups?device=a%00b', 'device', 'must be an mRID'],
         ['/api/groups/feeder-01?at=1', 'at', 'unknown parameter (this endpoint takes no parameters)'],
         [`/api/groups/${'g'.repeat(300)}`, 'groupId', 'must be an mRID of 1 to 256 printable characters'],
+        [`/api/groups/${'g'.repeat(5000)}`, 'groupId', 'must be an mRID of 1 to 256 printable characters'],
         ['/api/groups/feeder-01/statuses?from=yesterday', 'from', '"yesterday" is not a time'],
         ['/api/groups/feeder-01/statuses?to=2026-01-01T00:00:00', 'to', 'is not a time'],
         ['/api/groups/feeder-01/statuses?from=2000&to=1000', 'from', '2000 must be before to (1000)'],
