@@ -50,15 +50,16 @@ export interface ReplaySummary {
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const membership = new MembershipState();
-  let groupsText: string;
+  // Bytes: the groups reader decodes them, refusing what is not UTF-8 rather than reading U+FFFD.
+  let groupsBytes: Buffer;
   try {
-    groupsText = await readFile(options.groups, 'utf8');
+    groupsBytes = await readFile(options.groups);
   } catch (error) {
     throw new ConfigError('--groups', `cannot read ${options.groups}: ${messageOf(error)}`);
   }
   let versions;
   try {
-    versions = await readGroupsMessage(groupsText);
+    versions = await readGroupsMessage(groupsBytes);
   } catch (error) {
     if (error instanceof DerstreamError)
       throw new ConfigError('--groups', `${options.groups}: ${error.message}`);

@@ -4,6 +4,7 @@ import { DerstreamError } from '../errors';
 export type GroupsInputErrorCode =
   | 'GROUPS_MALFORMED_JSON'
   | 'GROUPS_MALFORMED_XML'
+  | 'GROUPS_NOT_UTF8'
   | 'GROUPS_DTD_REFUSED'
   | 'GROUPS_TOO_LARGE'
   | 'GROUPS_SCHEMA_INVALID'

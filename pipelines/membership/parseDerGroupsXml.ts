@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { xmlEntityDecoder } from '../decode/xmlEntityDecoder';
+import { xmlText } from '../decode/xmlText';
 import { isMrid, MRID_RULE } from '../mrid';
 import {
   DER_FUNCTION_FLAGS,
@@ -107,10 +108,7 @@ export function parseDerGroupsXml(
       `message is ${size} bytes, more than the ${maxBytes} allowed`,
     );
   }
-  const [rootName, root] = parseDocument(
-    typeof input === 'string' ? input : input.toString('utf8'),
-    'message',
-  );
+  const [rootName, root] = parseDocument(input, 'message');
   const verb = ROOT_VERBS.get(rootName);
   if (verb === undefined) {
     throw invalid(`/${rootName}`, `not a DERGroups message we accept (${[...ROOT_VERBS.keys()].join(', ')})`);
@@ -236,14 +234,14 @@ function groupName(group: XmlElement, path: string): string | undefined {
 }
 
 /** The root element's local name and content of a document that passed the DTD and well-formedness checks. */
-function parseDocument(xml: string, what: string): [string, XmlElement] {
-  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) {
+function parseDocument(input: Buffer | string, what: string): [string, XmlElement] {
+  const body = xmlText(input, (detail) => new GroupsInputError('GROUPS_NOT_UTF8', `${what} ${detail}`));
+  if (/<!(DOCTYPE|ENTITY)/i.test(body)) {
     throw new GroupsInputError(
       'GROUPS_DTD_REFUSED',
       `${what}: DOCTYPE and ENTITY declarations are refused (no DTD is ever processed)`,
     );
   }
-  const body = xml.replace(/^\uFEFF/, '');
   const validation = XMLValidator.validate(body);
   if (validation !== true) {
     const { msg, line, col } = validation.err;
@@ -266,13 +264,13 @@ function parseDocument(xml: string, what: string): [string, XmlElement] {
   return [rootName, element((rootValue as unknown[])[0], `/${rootName}`) ?? {}];
 }
 
-function inflate(base64: string, maxBytes: number, path: string): string {
+function inflate(base64: string, maxBytes: number, path: string): Buffer {
   const compact = base64.replace(/\s+/g, '');
   if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
     throw invalid(path, 'not base64');
   }
   try {
-    return gunzipSync(Buffer.from(compact, 'base64'), { maxOutputLength: maxBytes }).toString('utf8');
+    return gunzipSync(Buffer.from(compact, 'base64'), { maxOutputLength: maxBytes });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new GroupsInputError(

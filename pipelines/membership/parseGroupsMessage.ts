@@ -1,3 +1,4 @@
+import { utf8Text } from '../decode/utf8Text';
 import { GroupVersion } from './groupVersion';
 import { GroupsInputError } from './groupsInputError';
 import { DerGroupsXmlOptions, parseDerGroupsXml } from './parseDerGroupsXml';
@@ -40,7 +41,7 @@ function withSource<T>(source: string | undefined, work: () => T): T {
 
 function parse(bytes: Buffer | string, options: DerGroupsXmlOptions): GroupVersion[] {
   if (firstSignificantChar(bytes) === '<') return parseDerGroupsXml(bytes, options).versions;
-  const text = (typeof bytes === 'string' ? bytes : bytes.toString('utf8')).replace(/^\uFEFF/, '');
+  const text = utf8Text(bytes, (detail) => new GroupsInputError('GROUPS_NOT_UTF8', `message ${detail}`));
   const value = parseJsonText(text);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     if ('groups' in value) return groupVersionsFromJson(value);

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { xmlEntityDecoder } from '../decode/xmlEntityDecoder';
+import { xmlText } from '../decode/xmlText';
 import { DerstreamError } from '../errors';
 import { GroupVersion } from '../membership/groupVersion';
 import { parseDerGroupsXml } from '../membership/parseDerGroupsXml';
@@ -14,6 +15,7 @@ export type IecRequestErrorCode =
   | 'IEC_TOO_LARGE'
   | 'IEC_DTD_REFUSED'
   | 'IEC_NOT_XML'
+  | 'IEC_NOT_UTF8'
   | 'IEC_MALFORMED_XML'
   | 'IEC_SCHEMA_INVALID'
   | 'IEC_UNSUPPORTED_NOUN'
@@ -242,7 +244,11 @@ export async function readIecRequest(
       unknownEnvelope,
     );
   }
-  const xml = (typeof input === 'string' ? input : input.toString('utf8')).replace(/^\uFEFF/, '');
+  const xml = xmlText(
+    input,
+    (detail) =>
+      new UnreadableRequest(new IecRequestError('IEC_NOT_UTF8', `request ${detail}`), unknownEnvelope),
+  );
   if (/<!(DOCTYPE|ENTITY)/i.test(xml)) {
     throw new UnreadableRequest(
       new IecRequestError(
@@ -408,7 +414,12 @@ function unsupported(root: string): IecRequestError {
 
 function asRequestError(error: DerstreamError): IecRequestError {
   if (error instanceof IecRequestError) return error;
-  const code = error.code === 'GROUPS_TOO_LARGE' ? 'IEC_TOO_LARGE' : 'IEC_INVALID';
+  const code =
+    error.code === 'GROUPS_TOO_LARGE'
+      ? 'IEC_TOO_LARGE'
+      : error.code === 'GROUPS_NOT_UTF8'
+        ? 'IEC_NOT_UTF8'
+        : 'IEC_INVALID';
   const xpath = /^(\/\S+): /.exec(error.message)?.[1];
   return new IecRequestError(code, `${error.code}: ${error.message}`, xpath);
 }
@@ -439,10 +450,11 @@ async function operationSet(
   const payload = (message.Payload ?? {}) as Node;
   let source = xml;
   if (typeof payload.Compressed === 'string') {
+    let inflated: Buffer;
     try {
-      source = gunzipSync(Buffer.from(payload.Compressed.replace(/\s+/g, ''), 'base64'), {
+      inflated = gunzipSync(Buffer.from(payload.Compressed.replace(/\s+/g, ''), 'base64'), {
         maxOutputLength: maxBytes,
-      }).toString('utf8');
+      });
     } catch (error) {
       throw new UnreadableRequest(
         new IecRequestError(
@@ -452,6 +464,11 @@ async function operationSet(
         envelope,
       );
     }
+    source = xmlText(
+      inflated,
+      (detail) =>
+        new UnreadableRequest(new IecRequestError('IEC_NOT_UTF8', `Payload/Compressed ${detail}`), envelope),
+    );
     if (/<!(DOCTYPE|ENTITY)/i.test(source)) {
       throw new UnreadableRequest(
         new IecRequestError(

@@ -270,6 +270,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
         statusQuery(['a'], { messageId: 'invalid-1' }).replace('<msg:Noun>DERGroupStatuses</msg:Noun>', ''),
         'IEC_SCHEMA_INVALID',
       ],
+      [Buffer.from(statusQuery(['rivière'], { messageId: 'latin1-1' }), 'latin1'), 'IEC_NOT_UTF8'],
     ] as const;
     const seen = replies.size;
     await producer.send({
@@ -296,7 +297,7 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
 
   it('answers the same requests over POST /iec, and refuses hostile bodies there too', async () => {
     await until(() => httpUrl !== '', 'the HTTP server');
-    const post = async (xml: string) => {
+    const post = async (xml: string | Buffer) => {
       const response = await fetch(`${httpUrl}/iec`, {
         method: 'POST',
         headers: { 'content-type': 'application/xml' },
@@ -326,6 +327,8 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
         `<m:DERGroupQueriesRequestMessage>${'<x/>'.repeat(20_000)}</m:DERGroupQueriesRequestMessage>`,
         'IEC_TOO_LARGE',
       ],
+      // Bytes, not text: decoded on the way in, they would have reached the reader as U+FFFD.
+      [Buffer.from(statusQuery(['rivière'], { messageId: 'http-latin1' }), 'latin1'), 'IEC_NOT_UTF8'],
     ] as const) {
       const refused = await post(xml);
       expect([refused.status, textOf(refused.xml, 'Result'), textOf(refused.xml, 'code')]).toEqual([

@@ -234,6 +234,11 @@ describe('derstream replay', () => {
     writeFileSync(groups, JSON.stringify({ groups: [{ mRID: 'g1', members: [] }] }));
     const malformed = join(dir, 'bad.json');
     writeFileSync(malformed, '{"groups": [');
+    const latin1 = join(dir, 'latin1.json');
+    writeFileSync(
+      latin1,
+      Buffer.from(JSON.stringify({ groups: [{ mRID: 'g1', name: 'Rivière', members: [] }] }), 'latin1'),
+    );
     const replay = (t: string, g: string) =>
       derstream(['replay', '--telemetry', t, '--groups', g, '--out', join(dir, 'out')]);
 
@@ -241,6 +246,10 @@ describe('derstream replay', () => {
       [replay(join(dir, 'none.ndjson'), groups), /^derstream: --telemetry: cannot read .*none\.ndjson/],
       [replay(telemetry, join(dir, 'none.json')), /^derstream: --groups: cannot read .*none\.json/],
       [replay(telemetry, malformed), /^derstream: .*bad\.json.*JSON|^derstream: .*JSON.*bad\.json/],
+      [
+        replay(telemetry, latin1),
+        /^derstream: --groups: .*latin1\.json: message is not UTF-8 \(byte 36 is 0xe8\)/,
+      ],
     ] as const) {
       expect(result.status).toBe(1);
       expect(result.stderr.split('\n')).toHaveLength(1);

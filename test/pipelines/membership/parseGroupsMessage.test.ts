@@ -82,4 +82,28 @@ describe('parseGroupsMessage', () => {
     expect(xml.code).toBe('GROUPS_DTD_REFUSED');
     expect(xml.message).toMatch(/^der\.groups@0:17: message: DOCTYPE and ENTITY declarations are refused/);
   });
+
+  it('reads names outside ASCII in UTF-8, and refuses them in another encoding rather than store them changed', () => {
+    const json = '{"groups": [{"mRID": "g1", "name": "Rivière", "members": [{"deviceId": "d1"}]}]}';
+    expect(parseGroupsMessage(Buffer.from(json, 'utf8'))[0]!.name).toBe('Rivière');
+    const latin1Json = refusal(Buffer.from(json, 'latin1'), 'groups.json');
+    expect(latin1Json.code).toBe('GROUPS_NOT_UTF8');
+    expect(latin1Json.message).toMatch(
+      /^groups\.json: message is not UTF-8 \(byte \d+ is 0xe8\); send it as UTF-8$/,
+    );
+
+    const xml = fixture('create-der-groups.xml')
+      .toString('utf8')
+      .replace('Feeder 12 &amp; laterals', 'Rivière');
+    expect(parseGroupsMessage(Buffer.from(xml, 'utf8')).map((v) => v.name)).toContain('Rivière');
+    const latin1 = xml.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    expect(refusal(Buffer.from(latin1, 'latin1')).message).toMatch(
+      /^message is not UTF-8 \(byte \d+ is 0xe8\)/,
+    );
+    const declared = refusal(Buffer.from(latin1, 'utf8'), 'der.groups@0:18');
+    expect(declared.code).toBe('GROUPS_NOT_UTF8');
+    expect(declared.message).toMatch(
+      /^der\.groups@0:18: message declares encoding "ISO-8859-1" but has a character outside ASCII/,
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { GroupStatus } from '../../../pipelines/aggregate/groupStatus';
 import { GroupVersion, LATEST_EFFECTIVE_FROM } from '../../../pipelines/membership/groupVersion';
 import { MembershipState } from '../../../pipelines/membership/membershipState';
@@ -102,7 +102,12 @@ function setup() {
     now: () => T0 + 5_000,
     newMessageId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
   };
-  return { membership, ports, applied, handle: (xml: string) => handleIecRequest(xml, ports, options) };
+  return {
+    membership,
+    ports,
+    applied,
+    handle: (xml: Buffer | string) => handleIecRequest(xml, ports, options),
+  };
 }
 
 function validates(xml: string, xsd: string) {
@@ -378,6 +383,70 @@ describe('handleIecRequest', () => {
     const junk = await handle('{"not": "xml"}');
     validates(junk.xml, XSD.message);
     expect(textOf(junk.xml, 'code')).toBe('IEC_NOT_XML');
+  });
+
+  it('refuses a request that is not UTF-8, or declares another encoding over text outside ASCII, with IEC_NOT_UTF8', async () => {
+    const { handle } = setup();
+    const declared = (encoding: string, xml: string) => `<?xml version="1.0" encoding="${encoding}"?>${xml}`;
+    const query = (groupId: string, messageId: string) => statusQuery([groupId], { messageId });
+    for (const [input, detail] of [
+      [Buffer.from(query('rivière', 'enc-1'), 'latin1'), /^request is not UTF-8 \(byte \d+ is 0xe8\)/],
+      [
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(query('feeder-1', 'enc-2'), 'utf16le')]),
+        /^request is UTF-16/,
+      ],
+      [
+        Buffer.from(declared('ISO-8859-1', query('rivière', 'enc-3'))),
+        /^request declares encoding .+ISO-8859-1.+ but has a character outside ASCII/,
+      ],
+    ] as const) {
+      const reply = await handle(input);
+      validates(reply.xml, XSD.message);
+      expect(reply.result).toBe('FAILED');
+      expect(textOf(reply.xml, 'code')).toBe('IEC_NOT_UTF8');
+      expect(textOf(reply.xml, 'reason')).toMatch(detail);
+    }
+    // Read as UTF-8 it is the same text, so the declaration changes nothing.
+    const ascii = await handle(Buffer.from(declared('ISO-8859-1', query('feeder-1', 'enc-4'))));
+    expect(ascii.result).toBe('OK');
+
+    const request = groupsRequest('create', [{ mRID: 'feeder-è' }], { messageId: 'enc-5', compressed: true });
+    const compressed = textOf(request, 'Compressed')!;
+    const inner = gunzipSync(Buffer.from(compressed, 'base64')).toString('utf8');
+    const latin1 = gzipSync(Buffer.from(inner, 'latin1')).toString('base64');
+    const reply = await handle(request.replace(compressed, latin1));
+    expect(reply).toMatchObject({ result: 'FAILED', correlationId: 'enc-5' });
+    expect(textOf(reply.xml, 'code')).toBe('IEC_NOT_UTF8');
+    expect(textOf(reply.xml, 'reason')).toMatch(/Compressed is not UTF-8 \(byte \d+ is 0xe8\)/);
+  });
+
+  it('reads an operation set from a compressed payload, and refuses one that is not UTF-8', async () => {
+    const { handle, membership } = setup();
+    const compressedSet = (messageId: string, mRID: string, encoding: BufferEncoding) => {
+      const plain = operationSet(
+        [{ operationId: 1, verb: 'create', groups: [{ mRID, devices: ['inv-9'] }] }],
+        {
+          messageId,
+        },
+      );
+      const namespaces = /^<[^>]*?((?:\sxmlns:\w+="[^"]*")+)>/.exec(plain)![1]!;
+      const set = /<m:OperationSet>[\s\S]*<\/m:OperationSet>/
+        .exec(plain)![0]
+        .replace('<m:OperationSet>', `<m:OperationSet${namespaces}>`);
+      const compressed = gzipSync(Buffer.from(set, encoding)).toString('base64');
+      return plain.replace(
+        /<m:Payload>[\s\S]*<\/m:Payload>/,
+        `<m:Payload><m:OperationSet/><m:Compressed>${compressed}</m:Compressed><m:Format>XML</m:Format></m:Payload>`,
+      );
+    };
+    const read = await handle(compressedSet('ops-c-1', 'feeder-set', 'utf8'));
+    expect(read.result).toBe('OK');
+    validates(read.xml, XSD.operationSet);
+    expect(membership.latestVersion('feeder-set')?.members.map((m) => m.deviceId)).toEqual(['inv-9']);
+    const refused = await handle(compressedSet('ops-c-2', 'feeder-è', 'latin1'));
+    expect(refused).toMatchObject({ result: 'FAILED', correlationId: 'ops-c-2' });
+    expect(textOf(refused.xml, 'code')).toBe('IEC_NOT_UTF8');
+    expect(textOf(refused.xml, 'reason')).toMatch(/^Payload\/Compressed is not UTF-8 \(byte \d+ is 0xe8\)/);
   });
 
   it('refuses a billion-laughs document, an external entity and an oversized message without expanding them', async () => {

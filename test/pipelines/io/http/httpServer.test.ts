@@ -95,7 +95,7 @@ describe('health', () => {
 describe('POST /iec', () => {
   const received: string[] = [];
   const iec: IecHandler = async (body) => {
-    received.push(body);
+    received.push(body.toString('utf8'));
     return { statusCode: 200, contentType: 'application/xml', body: '<ResponseMessage/>' };
   };
   const post = (server: TestServer, body: string | Uint8Array, contentType = 'application/xml') =>
