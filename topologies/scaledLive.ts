@@ -19,6 +19,7 @@ import { readingProblem } from '../pipelines/decode/validateReading';
 import { AccuracyAccumulator } from '../pipelines/forecast/forecastAccuracy';
 import { TelemetryRows } from '../pipelines/io/clickhouse/telemetryRows';
 import { GroupCatalog } from '../pipelines/io/http/groupCatalog';
+import { NotFoundError } from '../pipelines/io/http/httpErrors';
 import { CommitTracker } from '../pipelines/io/kafka/commitTracker';
 import { connectAdmin } from '../pipelines/io/kafka/kafkaClient';
 import { HEADERS, iecStatusRecord, rejectedRecord, statusRecord } from '../pipelines/io/kafka/outputRecords';
@@ -134,9 +135,22 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
   });
   const statusVersions = new Subject<GroupStatus>();
   // The JSON API answers from this instance's ClickHouse: the statuses of the groups it merges.
+  // Forecasts and IEC requests are a single instance's: said so, rather than a bare 404 or a
+  // forecast that is "not there yet" and never will be.
+  const notScaled = (what: string) =>
+    `${what} a single-instance run, not by an instance scaled out (DERSTREAM_SCALE_OUT=partials)`;
   const http = await serveLiveHttp(config, services, health, {
     windowMs: semantics.windowMs,
-    source: liveApiSource(sink, new GroupCatalog(membership), statusVersions, new AccuracyAccumulator()),
+    source: {
+      ...liveApiSource(sink, new GroupCatalog(membership), statusVersions, new AccuracyAccumulator()),
+      latestForecast: () => Promise.reject(new NotFoundError(notScaled('forecasts are made by'))),
+    },
+    iec: () =>
+      Promise.resolve({
+        statusCode: 404,
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify({ error: 'not_found', message: notScaled('IEC requests are answered by') }),
+      }),
     log,
     onHttpListening: options.onHttpListening,
   });
@@ -191,7 +205,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
     }
     if (restoring.length > 0)
       log(
-        `scaled: resumed telemetry partitions ${restoring.join(',')} with ${[...best.values()].reduce((n, d) => n + d.size, 0)} devices' readings`,
+        `scaled: resumed telemetry partitions ${partitionList(restoring)} with ${[...best.values()].reduce((n, d) => n + d.size, 0)} devices' readings`,
       );
   };
 
@@ -413,7 +427,7 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       mergeCommits.set(partition, new CommitTracker());
       mergedUpTo.delete(partition);
     }
-    if (restoring.length > 0) log(`scaled: resumed partials partitions ${restoring.join(',')}`);
+    if (restoring.length > 0) log(`scaled: resumed partials partitions ${partitionList(restoring)}`);
   };
 
   const handlePartials = async (batch: Batch) => {
@@ -554,8 +568,8 @@ export async function runScaledLive(config: DerstreamConfig, options: LiveOption
       reported = now;
       log(
         `scaled: ${counts.valid} valid, ${counts.invalid} dead-lettered, ${counts.late} late readings, ` +
-          `${counts.statuses} status versions; telemetry partitions [${[...telemetryPartitions.keys()].join(',')}], ` +
-          `partials partitions [${[...merges.keys()].join(',')}], watermark ${Number.isFinite(watermark) ? new Date(watermark).toISOString() : 'none yet'}`,
+          `${counts.statuses} status versions; telemetry partitions [${partitionList(telemetryPartitions.keys())}], ` +
+          `partials partitions [${partitionList(merges.keys())}], watermark ${Number.isFinite(watermark) ? new Date(watermark).toISOString() : 'none yet'}`,
       );
     }
     if (merges.size === 0) health.noWatermarkHeld();
@@ -629,4 +643,9 @@ async function committedOffsets(
     });
   }
   return committed;
+}
+
+/** Partitions for a log line, in numeric order (as assigned they come in any order, or as text: 0,1,10,2). */
+function partitionList(partitions: Iterable<number>): string {
+  return [...partitions].sort((a, b) => a - b).join(',');
 }

@@ -329,6 +329,19 @@ export async function readIecRequest(
       envelope,
     );
   }
+  // The noun names what is asked for, so a query for another noun is not this one. An
+  // operation set's Header/Noun is left as sent: each operation names its own noun.
+  const noun = str(header.Noun);
+  if (known !== 'ExecuteDERGroupsOperationSet' && noun !== spec.noun) {
+    throw new UnreadableRequest(
+      new IecRequestError(
+        'IEC_UNSUPPORTED_NOUN',
+        `${known} needs Header/Noun "${spec.noun}", not "${noun}"`,
+        `/${known}/Header/Noun`,
+      ),
+      envelope,
+    );
+  }
 
   switch (known) {
     case 'DERGroupStatusQueriesRequestMessage':

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,6 +310,11 @@ describe('IEC requests on dms.requests, answered by derstream run', () => {
     expect(groups.status).toBe(200);
     expect(xmllintTexts([groups.xml], XSD.groupQueries)).toMatchObject({ code: 0 });
     expect(textOf(groups.xml, 'CorrelationID')).toBe('http-1');
+    // The README's example request, as its curl command sends it.
+    const example = await post(readFileSync(join(ROOT, 'schemas/iec/examples/get-der-group-statuses.xml')));
+    expect([example.status, textOf(example.xml, 'Result')]).toEqual([200, 'OK']);
+    expect(textOf(example.xml, 'CorrelationID')).toBe('example-status-query-1');
+    expect(textsOf(example.xml, 'mRID')).toEqual(['group-00001', 'group-00002']);
     const statuses = await post(statusQuery([kept], { messageId: 'http-2' }));
     expect(xmllintTexts([statuses.xml], XSD.statusQueries)).toMatchObject({ code: 0 });
     expect(textOf(statuses.xml, 'Result')).toBe('OK');

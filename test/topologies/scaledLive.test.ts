@@ -76,6 +76,22 @@ describe('derstream run scaled out, with ClickHouse faults', () => {
       // Whichever comes first: the statuses, or the run ending on its own (a failure).
       await Promise.race([caughtUp, running.then(() => Promise.reject(new Error('the run stopped')))]);
       metrics = await (await fetch(`${url}/metrics`)).text();
+      // What a scaled instance does not do, it says it does not do.
+      const iec = await fetch(`${url}/iec`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: '<m:DERGroupQueriesRequestMessage/>',
+      });
+      const forecast = await fetch(`${url}/api/groups/group-00001/forecast`);
+      for (const [response, what] of [
+        [iec, 'IEC requests are answered by'],
+        [forecast, 'forecasts are made by'],
+      ] as const) {
+        expect(response.status).toBe(404);
+        expect(((await response.json()) as { message: string }).message).toBe(
+          `${what} a single-instance run, not by an instance scaled out (DERSTREAM_SCALE_OUT=partials)`,
+        );
+      }
     } finally {
       controller.abort();
       await running;

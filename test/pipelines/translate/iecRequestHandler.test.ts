@@ -367,6 +367,17 @@ describe('handleIecRequest', () => {
     );
     validates(verb.xml, XSD.statusQueries);
     expect(textOf(verb.xml, 'code')).toBe('IEC_UNSUPPORTED_VERB');
+    for (const [request, noun] of [
+      [statusQuery(['feeder-1'], { messageId: 'bad-4' }), 'DERGroupStatuses'],
+      [groupQuery(['feeder-1'], { messageId: 'bad-5' }), 'DERGroups'],
+    ] as const) {
+      const wrong = await handle(
+        request.replace(`<msg:Noun>${noun}</msg:Noun>`, '<msg:Noun>DERGroupDispatches</msg:Noun>'),
+      );
+      expect(wrong.result).toBe('FAILED');
+      expect(textOf(wrong.xml, 'code')).toBe('IEC_UNSUPPORTED_NOUN');
+      expect(textOf(wrong.xml, 'reason')).toMatch(/needs Header\/Noun .+, not .+DERGroupDispatches/);
+    }
     const dispatch = await handle(
       '<m:CreateDERGroupDispatches xmlns:m="http://iec.ch/TC57/2017/DERGroupDispatchesMessage"><m:Header><msg:MessageID xmlns:msg="x">d-1</msg:MessageID></m:Header></m:CreateDERGroupDispatches>',
     );
