@@ -3,7 +3,7 @@ import { messageOf } from '../pipelines/errors';
 import { LiveHealth } from './liveReadiness';
 
 /**
- * A consumer fetches at least every half second (liveServices' FETCH_WAIT_MS), paused or not;
+ * A consumer fetches at least every half second (FETCH_WAIT_MS, kafkaClient.ts), paused or not;
  * a longer gap is the source's silence (a broker outage, a batch held by a retried write).
  */
 const FETCH_GAP_MS = 10_000;

@@ -3,7 +3,7 @@ import { ClickhouseExecutor, openClickhouse } from '../pipelines/io/clickhouse/c
 import { ClickhouseSink } from '../pipelines/io/clickhouse/clickhouseSink';
 import { migrate } from '../pipelines/io/clickhouse/migrations';
 import { PipelineMetrics } from '../pipelines/io/http/pipelineMetrics';
-import { connectAdmin, createKafka } from '../pipelines/io/kafka/kafkaClient';
+import { connectAdmin, createKafka, FETCH_WAIT_MS } from '../pipelines/io/kafka/kafkaClient';
 import { followMembership } from '../pipelines/io/kafka/membershipSource';
 import { ensureTopics } from '../pipelines/io/kafka/topicSetup';
 import { connectRegistry } from '../pipelines/io/registry/schemaRegistry';
@@ -11,9 +11,6 @@ import { TelemetryDecoder } from '../pipelines/io/registry/telemetryDecoder';
 import { MembershipState } from '../pipelines/membership/membershipState';
 import { DerstreamConfig } from './config';
 import { MembershipHistory } from './membershipHistory';
-
-/** How long a fetch waits for records (kafkajs's `maxWaitTimeInMs`). */
-const FETCH_WAIT_MS = 500;
 
 export interface LiveServicesOptions {
   log: (line: string) => void;
@@ -111,9 +108,7 @@ export async function openLiveServices(
         groupId,
         maxBytesPerPartition: config.kafka.fetchBytesPerPartition,
         maxBytes: config.kafka.fetchMaxBytes,
-        // kafkajs's default 5 s is how long a resumed partition may wait: a fetch in
-        // flight for the others waits that long for records, and with every partition
-        // paused kafkajs sleeps that long before looking again.
+        // Also how long, with every partition paused, kafkajs sleeps before looking again.
         maxWaitTimeInMs: FETCH_WAIT_MS,
         minBytes: config.kafka.fetchMinBytes,
         sessionTimeout: config.kafka.sessionTimeoutMs,

@@ -4,6 +4,7 @@ import { messageOf } from '../../errors';
 import { IecReply } from '../../translate/iecRequestHandler';
 import { retryUntilDone } from '../retryUntilDone';
 import { HEADERS } from './outputRecords';
+import { FETCH_WAIT_MS } from './kafkaClient';
 
 export interface IecRequestConsumerOptions {
   requestsTopic: string;
@@ -61,6 +62,7 @@ export async function serveIecRequests(
 
   const consumer = kafka.consumer({
     groupId: options.groupId,
+    maxWaitTimeInMs: FETCH_WAIT_MS,
     sessionTimeout: options.session.timeoutMs,
     heartbeatInterval: options.session.heartbeatIntervalMs,
   });

@@ -3,6 +3,16 @@ import { DerstreamError, ServiceUnavailableError, messageOf } from '../../errors
 import { KafkaConfig } from './kafkaConfig';
 
 /**
+ * How long a fetch waits for records (kafkajs's `maxWaitTimeInMs`) in every long-running
+ * consumer. kafkajs's default, 5 s, is also how long a stop waits on an idle consumer
+ * (its disconnect lets the fetch in flight finish: an idle `run` took 6 s to stop, 5 of
+ * them on the membership follower), and how long a resumed partition may wait. A
+ * fetch returns as soon as there are records, so waiting less costs only more requests
+ * while idle.
+ */
+export const FETCH_WAIT_MS = 500;
+
+/**
  * A kafkajs client for the configured brokers, with TLS and SASL as configured
  * (`DERSTREAM_KAFKA_SECURITY_PROTOCOL`). kafkajs's own logger is quiet (errors only)
  * because derstream reports connection trouble itself, once, in words that name the

@@ -4,6 +4,7 @@ import { DerstreamError } from '../../errors';
 import { GroupVersion } from '../../membership/groupVersion';
 import { readGroupsMessage } from '../../membership/parseGroupsMessage';
 import { topicEnds } from './topicEnds';
+import { FETCH_WAIT_MS } from './kafkaClient';
 
 /**
  * Follows the compacted `der.groups` topic: at start-up it reads it from the beginning
@@ -22,7 +23,10 @@ export async function followMembership(
   const ends = await topicEnds(kafka, topic);
   const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
 
-  const consumer = kafka.consumer({ groupId: `derstream-membership-${randomUUID()}` });
+  const consumer = kafka.consumer({
+    groupId: `derstream-membership-${randomUUID()}`,
+    maxWaitTimeInMs: FETCH_WAIT_MS,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let caughtUp!: () => void;
