@@ -30,10 +30,15 @@ export async function openChdbExecutor(
     await drainPending();
     session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
   } catch (error) {
+    // libchdb says only "Failed to create connection" (its own line on stderr names the
+    // lock), and the usual cause is another process on the directory.
+    const held = /failed to create connection/i.test(messageOf(error))
+      ? '; chDB serves one process per data directory: if another (a `derstream run`) has it, stop that one, or read through its HTTP API (/api/statuses)'
+      : '';
     throw new ServiceUnavailableError(
       'clickhouse',
       'DERSTREAM_CHDB_PATH',
-      `cannot open chDB at ${path}: ${messageOf(error)}`,
+      `cannot open chDB at ${path}: ${messageOf(error)}${held}`,
       {
         cause: error,
       },

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT } from '../../../support/cli';
 import { ClickhouseQueryError, ConfigError, ServiceUnavailableError } from '../../../../pipelines/errors';
 import { parseClickhouseConfig } from '../../../../pipelines/io/clickhouse/clickhouseConfig';
 import { ClickhouseExecutor, openClickhouse } from '../../../../pipelines/io/clickhouse/clickhouseExecutor';
@@ -166,6 +168,20 @@ describe('ClickHouse through the chDB executor', () => {
     await expect(failure).rejects.toThrow(ConfigError);
     await expect(failure).rejects.toThrow(/^DERSTREAM_CHDB_PATH: .*data\[1\] has a character/);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('says, when another process holds the directory, what to do about it', () => {
+    // This process holds `path`; a second one, as `derstream statuses` beside a run, cannot.
+    const script = `require('./pipelines/io/clickhouse/clickhouseExecutor')
+      .openClickhouse({ kind: 'chdb', path: ${JSON.stringify(path)}, database: 'derstream' })
+      .then(() => console.log('opened'), (error) => console.log(error.message));`;
+    const second = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(second.stdout).toMatch(
+      /^clickhouse \(DERSTREAM_CHDB_PATH\): cannot open chDB at .*: .*; chDB serves one process per data directory: if another \(a `derstream run`\) has it, stop that one, or read through its HTTP API \(\/api\/statuses\)$/m,
+    );
   });
 
   it('reports a statement ClickHouse refuses as a ClickhouseQueryError, not retriable', async () => {
