@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { DerstreamError, messageOf } from '../pipelines/errors';
+import { ConfigError, DerstreamError, messageOf } from '../pipelines/errors';
 import { check } from './commands/check';
 import { setup } from './commands/setup';
 import { statuses } from './commands/statuses';
 import { parseReplayOptions, replayCommand } from './commands/replay';
 import { run } from './commands/run';
 import { parseSimulateOptions, simulate } from './commands/simulate';
+import { topic } from './commands/topic';
 import { loadConfig } from './config';
 import { stopOnSignals } from './stopOnSignals';
 
@@ -26,6 +27,8 @@ commands:
               DERSTREAM_SCALE_OUT=partials: one of several instances in one consumer group, see README.md)
   statuses    the latest stored statuses, canonical JSON, newest window first
               [--group MRID] [--limit N (20)]
+  topic       every record a Kafka topic holds now, one JSON line each, then exits
+              NAME (e.g. der.statuses, der.dead-letter, dms.replies; with the topic prefix if set)
   replay      the status topology on files, deterministic
               --telemetry T.ndjson --groups G.json|G.xml --out DIR
               [--window 60s] [--out-of-orderness 5s] [--lateness 0] [--staleness 3m]
@@ -53,6 +56,11 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Output piped into `head` that has read enough: done, as with any Unix command.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const controller = new AbortController();
   stopOnSignals(command === 'run' || command === 'simulate' ? controller : undefined, (line) =>
     process.stderr.write(`${command}: ${line}\n`),
@@ -78,6 +86,12 @@ async function main(argv: string[]): Promise<number> {
         options: { group: { type: 'string' }, limit: { type: 'string' } },
       });
       await statuses(loadConfig(), values, log);
+      return 0;
+    }
+    case 'topic': {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      if (positionals.length > 1) throw new ConfigError('topic', 'one topic at a time');
+      await topic(loadConfig(), positionals[0], log);
       return 0;
     }
     case 'replay': {

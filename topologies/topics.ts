@@ -3,7 +3,7 @@ import { TopicSpec } from '../pipelines/io/kafka/topicSetup';
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * Every Kafka topic derstream reads or writes. `derstream topics` creates the missing
+ * Every Kafka topic derstream reads or writes. `derstream setup` creates the missing
  * ones; nothing else creates topics (the local broker has auto-creation off).
  */
 export const TOPICS = {

@@ -178,6 +178,61 @@ describe('derstream CLI', () => {
     120_000,
   );
 
+  it('topic prints every record a topic holds, one JSON line each, and names the topics when it has none such', async () => {
+    const prefix = `test-${runId()}`;
+    const env = { ...chdb(), DERSTREAM_TOPIC_PREFIX: `${prefix}.` };
+    const config = loadConfig({ ...process.env, ...env });
+    const kafka = createKafka(config.kafka);
+    const admin = await connectAdmin(kafka, config.kafka);
+    const name = config.topics.deadLetter.name;
+    const producer = kafka.producer();
+    try {
+      await admin.createTopics({ topics: [{ topic: name, numPartitions: 2 }], waitForLeaders: true });
+      await producer.connect();
+      const framed = Buffer.from([0, 0, 0, 0, 7, 1, 2, 3]);
+      await producer.send({
+        topic: name,
+        messages: [
+          { partition: 1, key: 'dev-1', value: framed, headers: { 'derstream-reason': 'UNKNOWN_SCHEMA_ID' } },
+          { partition: 1, key: 'dev-2', value: '{"a":1}' },
+          { partition: 0, key: null, value: Buffer.from([0xff, 0xfe]) },
+        ],
+      });
+      const result = derstream(['topic', name], env);
+      expect(result.status).toBe(0);
+      const records = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const { timestamp: _t, ...first } = records.find((r) => r.key === 'dev-1')!;
+      expect(first).toEqual({
+        partition: 1,
+        offset: 0,
+        key: 'dev-1',
+        headers: { 'derstream-reason': 'UNKNOWN_SCHEMA_ID' },
+        value: { avro: { schemaId: 7 }, bytes: 8 },
+      });
+      expect(records.find((r) => r.key === 'dev-2')).toMatchObject({
+        partition: 1,
+        offset: 1,
+        value: '{"a":1}',
+      });
+      expect(records.find((r) => r.partition === 0)).toMatchObject({ key: null, value: { base64: '//4=' } });
+      expect(records).toHaveLength(3);
+
+      expectOneLineError(
+        derstream(['topic', `${prefix}.der.nothing`], env),
+        new RegExp(
+          `^derstream: topic: no topic "${prefix}\\.der\\.nothing" on the brokers \\(derstream's: ${prefix}\\.der\\.telemetry, `,
+        ),
+      );
+    } finally {
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [name] });
+      await admin.disconnect();
+    }
+  });
+
   it('bad options and commands exit 2 with a pointer to --help', () => {
     const unknown = derstream(['frobnicate']);
     expect(unknown.status).toBe(2);
