@@ -84,8 +84,14 @@ export class StatusEngine {
   constructor(
     private readonly semantics: StatusSemantics,
     readonly membership: MembershipState,
+    /** See {@link Watermarks}: for a source that checks its partitions' backlogs when told. */
+    options: { holdIdleOnWake?: boolean } = {},
   ) {
-    this.watermarks = new Watermarks(semantics.outOfOrdernessMs, semantics.idleTimeoutMs);
+    this.watermarks = new Watermarks(
+      semantics.outOfOrdernessMs,
+      semantics.idleTimeoutMs,
+      options.holdIdleOnWake ?? false,
+    );
     this.merge = new MergeStage(semantics.windowMs);
     this.aheadMs = Math.min(semantics.outOfOrdernessMs, semantics.windowMs) / 2;
   }
@@ -171,6 +177,11 @@ export class StatusEngine {
   assign(partitions: readonly number[], now: number): void {
     this.forgetAhead();
     this.watermarks.assignExactly(partitions, now);
+  }
+
+  /** Moves when partitions idle until now hold the watermark again, their backlogs to be checked. */
+  get wakeCount(): number {
+    return this.watermarks.wakeCount;
   }
 
   /** Whether the source has records of `partition` still to read (such a partition is never idle). */

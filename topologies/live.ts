@@ -126,7 +126,8 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   const catalog = new GroupCatalog(membership);
   const applyVersion = (version: GroupVersion) => membership.apply(version);
 
-  const engine = new StatusEngine(semantics, membership);
+  // Backlogs are checked below when a partition waking from idleness makes the others hold.
+  const engine = new StatusEngine(semantics, membership, { holdIdleOnWake: true });
   const forecaster = new ForecastEngine(config.forecasts, semantics);
   const accuracy = new AccuracyAccumulator();
   const forecastOptions = {
@@ -505,6 +506,10 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       engine.backlog(batch.partition, behind > 0n);
       metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(behind));
     }
+    if (engine.wakeCount !== wakesChecked) {
+      wakesChecked = engine.wakeCount;
+      startBacklogCheck();
+    }
     alignPartitions();
     return { statuses, rejected, late, rows: [rows] };
   };
@@ -537,22 +542,32 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
       });
     });
   });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    // Batches of a fetch wait for their turns together and go out in one write.
-    partitionsConsumedConcurrently: topics.telemetry.partitions,
-    eachBatch: loop.eachBatch(handleBatch, services.heartbeatIntervalMs, written),
-  });
-  log(
-    `run: consuming ${topics.telemetry.name} as group ${options.consumerGroup}; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
-  );
-
   // kafkajs serves a few partitions per fetch while catching up; one not yet served says
   // nothing for a while, and without this it would go idle and its backlog turn late.
   const offsetsAdmin = await connectAdmin(kafka, config.kafka);
   let backlogCheck: Promise<void> | undefined;
   let backlogCheckedAt = 0;
+  let checkAgain = false;
+  let wakesChecked = 0;
+  // A check asked for while one is in flight runs after it: the one in flight may have
+  // read the log ends before the records that woke the partitions.
+  const startBacklogCheck = () => {
+    if (backlogCheck !== undefined) {
+      checkAgain = true;
+      return;
+    }
+    backlogCheckedAt = Date.now();
+    // A broker that does not answer leaves the flags as the last batches set them.
+    backlogCheck = checkBacklogs()
+      .catch(() => undefined)
+      .finally(() => {
+        backlogCheck = undefined;
+        if (checkAgain && !options.signal.aborted) {
+          checkAgain = false;
+          startBacklogCheck();
+        }
+      });
+  };
   const checkBacklogs = async () => {
     const topic = topics.telemetry.name;
     const [ends, [committed]] = await Promise.all([
@@ -570,16 +585,21 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
     });
   };
 
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // Batches of a fetch wait for their turns together and go out in one write.
+    partitionsConsumedConcurrently: topics.telemetry.partitions,
+    eachBatch: loop.eachBatch(handleBatch, services.heartbeatIntervalMs, written),
+  });
+  log(
+    `run: consuming ${topics.telemetry.name} as group ${options.consumerGroup}; statuses to ${clickhouse.description} and ${topics.statuses.name}`,
+  );
+
   let reported = { at: Date.now(), readings: 0 };
   const ticker = setInterval(() => {
     const now = Date.now();
-    if (backlogCheck === undefined && now - backlogCheckedAt >= BACKLOG_CHECK_MS) {
-      backlogCheckedAt = now;
-      // A broker that does not answer leaves the flags as the last batches set them.
-      backlogCheck = checkBacklogs()
-        .catch(() => undefined)
-        .finally(() => (backlogCheck = undefined));
-    }
+    if (backlogCheck === undefined && now - backlogCheckedAt >= BACKLOG_CHECK_MS) startBacklogCheck();
     const readings = counts.valid + counts.invalid + counts.late;
     if (now - reported.at >= 10_000) {
       const rate = Math.round(((readings - reported.readings) * 1000) / (now - reported.at));
@@ -601,7 +621,7 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
 
   await loop.untilStopped();
   clearInterval(ticker);
-  await backlogCheck;
+  while (backlogCheck !== undefined) await backlogCheck;
   await offsetsAdmin.disconnect();
   // The batches in hand finish and their writes land and commit while the consumer is
   // still in its group (a stopped one cannot commit); then everything closes.

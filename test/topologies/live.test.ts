@@ -502,3 +502,55 @@ describe('derstream run with partitions far ahead of the others', () => {
     expect(upTo(await fixture.stored(), lastWindow)).toEqual(expected);
   });
 });
+
+/**
+ * A backfill sent once every partition has gone idle (the fleet silent, then a gateway's
+ * stored readings sent at once): the first partition read must not carry the watermark
+ * past the others' records, which are waiting to be read, not idle.
+ */
+describe('derstream run woken from idleness by a backfill', () => {
+  const fixture = new LiveFixture({
+    devices: 120,
+    groups: 4,
+    minutes: 8,
+    seed: 23,
+    env: { DERSTREAM_IDLE_TIMEOUT: '2s' },
+  });
+  afterAll(() => fixture.tearDown());
+
+  it('reads it on time on every partition: none of it late, the statuses replay gives', async () => {
+    await fixture.setUp();
+    const start = fixture.end - 8 * 60_000;
+    const half = fixture.arrivals.findIndex(([, r]) => r.ts >= start + 4 * 60_000);
+    await fixture.produce(0, half);
+    const lastWindow = fixture.end - 60_000;
+    const expected = upTo(await fixture.replayed(), lastWindow);
+    const reader = await fixture.followStatuses();
+    const run = fixture.runInProcess();
+    try {
+      await waitFor(
+        'the first half closing its windows',
+        () =>
+          [...reader.latest.values()].some((s) => s.windowEnd >= start + 3 * 60_000) ||
+          run.failure() !== undefined,
+        60_000,
+      );
+      // Every partition silent for longer than the idle timeout.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await fixture.produce(half);
+      await waitFor(
+        'every window up to the last on the status topic',
+        () => upTo(reader.latest, lastWindow).size >= expected.size || run.failure() !== undefined,
+        60_000,
+      );
+    } catch (error) {
+      throw withRunLog(error, reader, run);
+    } finally {
+      await run.stop();
+      await reader.stop();
+    }
+    expect(run.failure()).toBeUndefined();
+    expect(run.log.find((line) => line.startsWith('run: stopped after'))).toMatch(/, 0 late readings,/);
+    expect(upTo(reader.latest, lastWindow)).toEqual(expected);
+  });
+});

@@ -80,6 +80,39 @@ describe('Watermarks with a backlog', () => {
   });
 });
 
+describe('Watermarks holding idle partitions when one wakes', () => {
+  // Three partitions silent past the idle timeout, then a backfill on all of them.
+  const silent = (holdIdleOnWake: boolean) => {
+    const w = new Watermarks(5000, 30_000, holdIdleOnWake);
+    for (const partition of [0, 1, 2]) w.observe(partition, 100_000, 0);
+    return w;
+  };
+
+  it('without it, lets the first partition read carry the watermark past the others', () => {
+    const w = silent(false);
+    expect(w.observe(0, 400_000, 40_000)).toBe(395_000);
+    expect(w.wakeCount).toBe(0);
+  });
+
+  it('holds the watermark at the idle ones until their backlogs are known, then lets it go', () => {
+    const w = silent(true);
+    expect(w.observe(0, 400_000, 40_000)).toBe(95_000);
+    expect(w.wakeCount).toBe(1);
+    // Partition 1 has records to read, partition 2 none: it goes back to being idle.
+    w.setBacklog(1, true);
+    w.setBacklog(2, false);
+    expect(w.tick(40_001)).toBe(95_000);
+    expect(w.observe(1, 390_000, 40_002)).toBe(385_000);
+    expect(w.wakeCount).toBe(1);
+  });
+
+  it('does not count a partition delivering within the idle timeout as waking', () => {
+    const w = silent(true);
+    expect(w.observe(0, 120_000, 29_999)).toBe(95_000);
+    expect(w.wakeCount).toBe(0);
+  });
+});
+
 describe('Watermarks after a rebalance', () => {
   it('keeps the partitions still assigned, drops the others, and holds for the new ones', () => {
     const w = new Watermarks(0, 30_000);
