@@ -42,7 +42,7 @@ commands:
                 goes out after it: --late 0 ends at D)  --schema-version 1|2
               --out FILE  --groups-out FILE
               --start ISO-TIME (file: first instant; Kafka: backfill from it as fast as possible)
-              --invalid SHARE  --late SHARE  --duplicates SHARE  --kinds pv,battery,ev,load
+              --invalid SHARE (file only, 0.001)  --late SHARE  --duplicates SHARE  --kinds pv,battery,ev,load
               --batch N (Kafka: up to N readings per TelemetryBatch message, through gateways)
 
 settings come from the environment (see README.md, "Configuration"):

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, writeFileSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { from, lastValueFrom, mergeMap, EMPTY, of, tap } from 'rxjs';
@@ -75,10 +75,17 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   });
 
   await mkdir(options.out, { recursive: true });
+  const messages = join(options.out, 'messages');
+  // What an earlier replay into this folder left goes first: its message files past this
+  // run's count, or its accuracy file after a replay stopped part-way, would read as this
+  // run's outputs (the other files are rewritten whole).
+  await rm(join(options.out, 'forecast-accuracy.json'), { force: true });
+  for (const name of await readdir(messages).catch(() => [])) {
+    if (/^\d{6}\.xml$/.test(name)) await rm(join(messages, name));
+  }
   const statuses = createWriteStream(join(options.out, 'statuses.ndjson'));
   const deadLetter = createWriteStream(join(options.out, 'dead-letter.ndjson'));
   const late = createWriteStream(join(options.out, 'late.ndjson'));
-  const messages = join(options.out, 'messages');
   if (options.xml) await mkdir(messages, { recursive: true });
   const forecastsOut = createWriteStream(join(options.out, 'forecasts.ndjson'));
   const summary: ReplaySummary = { lines: 0, valid: 0, invalid: 0, late: 0, statuses: 0, forecasts: 0 };

@@ -233,6 +233,13 @@ describe('derstream CLI', () => {
     }
   });
 
+  it('simulate refuses --invalid without a file, rather than send nothing invalid unsaid', () => {
+    expectOneLineError(
+      derstream(['simulate', '--invalid', '0.1', '--duration', '1m']),
+      /^derstream: --invalid: applies to a file \(--out\) only/,
+    );
+  });
+
   it('bad options and commands exit 2 with a pointer to --help', () => {
     const unknown = derstream(['frobnicate']);
     expect(unknown.status).toBe(2);

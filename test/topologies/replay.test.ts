@@ -147,6 +147,17 @@ describe('derstream replay', () => {
     for (const file of ['forecasts.ndjson', 'forecast-accuracy.json']) {
       expect(readFileSync(join(again, file))).toEqual(readFileSync(join(out, file)));
     }
+
+    // Replayed again into the same folder, from a shorter input: none of the first run's messages stay.
+    const shorter = join(dir, 'short.ndjson');
+    writeFileSync(shorter, readFileSync(telemetry, 'utf8').split('\n').slice(0, 2000).join('\n'));
+    expect(
+      derstream(['replay', '--telemetry', shorter, '--groups', groups, '--out', out, '--xml']).status,
+    ).toBe(0);
+    const statusesNow = lines(join(out, 'statuses.ndjson'));
+    const filesNow = readdirSync(join(out, 'messages'));
+    expect(filesNow.length).toBeLessThan(files.length);
+    expect(filesNow.length).toBe(statusesNow.length + lines(join(out, 'forecasts.ndjson')).length / 4);
   });
 
   it('dead-letters every kind of bad line with its reason, line number and raw text, and keeps going', () => {

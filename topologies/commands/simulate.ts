@@ -71,6 +71,9 @@ export function parseSimulateOptions(values: Record<string, string | undefined>)
   const start = values.start === undefined ? undefined : Date.parse(values.start);
   if (start !== undefined && !Number.isFinite(start))
     throw new ConfigError('--start', `"${values.start}" is not an ISO date-time`);
+  // Bad lines are a file's; to Kafka the simulator sends what its encoder can encode.
+  if (values.invalid !== undefined && values.out === undefined)
+    throw new ConfigError('--invalid', 'applies to a file (--out) only; nothing invalid is sent to Kafka');
   const schemaVersion = Number(values['schema-version'] ?? 1);
   if (schemaVersion !== 1 && schemaVersion !== 2) throw new ConfigError('--schema-version', 'must be 1 or 2');
   const kinds = values.kinds?.split(',').map((kind) => kind.trim());
