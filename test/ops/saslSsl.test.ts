@@ -173,6 +173,13 @@ describe('ops/stack.sh SASL_SSL listener and derstream over it', () => {
     expect(inspect(error, { depth: 10 })).not.toContain(wrongPassword);
   });
 
+  it('refuses a mechanism the listener does not take, naming DERSTREAM_KAFKA_SASL_MECHANISM', async () => {
+    const error = await refused(settings({ DERSTREAM_KAFKA_SASL_MECHANISM: 'plain' }));
+    expect(error.message).toMatch(
+      /^kafka \(DERSTREAM_KAFKA_SASL_MECHANISM\): the broker at 127\.0\.0\.1:19294 does not take the SASL mechanism plain/,
+    );
+  });
+
   it('refuses TLS without the CA, naming DERSTREAM_KAFKA_SSL_CA', async () => {
     const error = await refused(settings({ DERSTREAM_KAFKA_SSL_CA: '' }));
     expect(error).toBeInstanceOf(KafkaSecurityError);

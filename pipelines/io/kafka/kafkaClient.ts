@@ -105,6 +105,13 @@ export function kafkaConnectionError(config: KafkaConfig, error: unknown): Derst
       { cause: error },
     );
   }
+  if (chain.some((e) => (e as { type?: unknown }).type === 'UNSUPPORTED_SASL_MECHANISM')) {
+    return new KafkaSecurityError(
+      'DERSTREAM_KAFKA_SASL_MECHANISM',
+      `the broker at ${where} does not take the SASL mechanism ${config.sasl?.mechanism ?? '(none)'} (${detail})`,
+      { cause: error },
+    );
+  }
   const code = chain
     .map((e) => (e as { code?: unknown }).code)
     .find((c) => typeof c === 'string' && UNTRUSTED_CERTIFICATE.has(c));
