@@ -570,12 +570,16 @@ export async function runLive(config: DerstreamConfig, options: LiveOptions): Pr
   };
   const checkBacklogs = async () => {
     const topic = topics.telemetry.name;
+    const wakes = engine.wakeCount;
     const [ends, [committed]] = await Promise.all([
       offsetsAdmin.fetchTopicOffsets(topic),
       offsetsAdmin.fetchOffsets({ groupId: options.consumerGroup, topics: [topic] }),
     ]);
     // Between batches (the engine and `readUpTo` are not shared across a batch's awaits).
     loop.inTurn('checking backlogs failed', async () => {
+      // Log ends read before a partition woke may lack the records of the others that
+      // woke with it, and would let them go idle again: the check the wake asked for follows.
+      if (engine.wakeCount !== wakes) return;
       for (const { partition, high } of ends) {
         if (!held.has(partition)) continue;
         const committedOffset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';

@@ -514,7 +514,9 @@ describe('derstream run woken from idleness by a backfill', () => {
     groups: 4,
     minutes: 8,
     seed: 23,
-    env: { DERSTREAM_IDLE_TIMEOUT: '2s' },
+    // Longer than the 5 s between two backlog checks, as the default 30 s is: a shorter one
+    // lets a partition go idle while its records wait for the next check.
+    env: { DERSTREAM_IDLE_TIMEOUT: '6s' },
   });
   afterAll(() => fixture.tearDown());
 
@@ -536,7 +538,7 @@ describe('derstream run woken from idleness by a backfill', () => {
         60_000,
       );
       // Every partition silent for longer than the idle timeout.
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
       await fixture.produce(half);
       await waitFor(
         'every window up to the last on the status topic',
