@@ -82,7 +82,7 @@ export async function apiGet(path, options = {}) {
   }
 }
 
-/** Like apiGet, but undefined for a 404 (a group without a forecast yet). */
+/** Like apiGet, but undefined for a 404 (a group without a forecast yet, or one derstream does not know). */
 export async function apiGetOptional(path, options) {
   try {
     return await apiGet(path, options);

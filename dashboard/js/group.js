@@ -235,10 +235,11 @@ export function renderGroup(root, groupId) {
   async function loadStatuses() {
     const from = Date.now() - range;
     try {
-      const answer = await apiGet(`api/groups/${encodeURIComponent(groupId)}/statuses?from=${from}`);
+      // A 404 is a group derstream does not know: the group's own request says so above.
+      const answer = await apiGetOptional(`api/groups/${encodeURIComponent(groupId)}/statuses?from=${from}`);
       if (disposed) return;
       statuses.clear();
-      for (const status of answer.items) keep(status);
+      for (const status of answer?.items ?? []) keep(status);
       rebuildCharts();
     } catch (error) {
       if (!disposed) showError(error);

@@ -48,6 +48,11 @@ export function registerApiRoutes(
     return { total: page.total, offset, limit, items: page.items };
   });
 
+  // An empty answer about a group never heard of would read as a quiet group: 404, as its page.
+  const knownGroup = async (groupId: string) => {
+    if ((await source.groupHistory(groupId)).length === 0) throw new NotFoundError(`no group ${groupId}`);
+  };
+
   app.get<GroupRequest>('/api/groups/:groupId', { config }, async (request) => {
     new QueryParameters(request.query, []); // takes none: refuses any, as a typo would otherwise pass
     const groupId = checkId('groupId', request.params.groupId);
@@ -79,6 +84,7 @@ export function registerApiRoutes(
       throw new BadParameterError('from', `the range from ${from} to ${to} is longer than 7 days`);
     }
     const statuses = await source.statusHistory(groupId, from, to);
+    if (statuses.length === 0) await knownGroup(groupId);
     return sendJson(
       reply,
       `{"groupId":${JSON.stringify(groupId)},"from":${from},"to":${to},"items":${canonical(statuses)}}`,
@@ -90,7 +96,10 @@ export function registerApiRoutes(
     const groupId = checkId('groupId', request.params.groupId);
     const parameter = query.oneOf('parameter', FORECAST_PARAMETERS, 'activePower');
     const forecast = await source.latestForecast(groupId, parameter);
-    if (forecast === undefined) throw new NotFoundError(`no ${parameter} forecast for group ${groupId} yet`);
+    if (forecast === undefined) {
+      await knownGroup(groupId);
+      throw new NotFoundError(`no ${parameter} forecast for group ${groupId} yet`);
+    }
     return forecast;
   });
 

@@ -136,6 +136,19 @@ describe('the JSON API', () => {
       expect(iso.items).toHaveLength(3);
     });
 
+    it('answers 404 for a group never heard of, and an empty list for a known one with no status then', async () => {
+      expect(await json('/api/groups/nope/statuses', 404)).toEqual({
+        error: 'not_found',
+        message: 'no group nope',
+      });
+      expect(await json('/api/groups/nope/forecast', 404)).toEqual({
+        error: 'not_found',
+        message: 'no group nope',
+      });
+      const body = await json(`/api/groups/feeder-01/statuses?from=0&to=${MINUTE}`);
+      expect(body.items).toEqual([]);
+    });
+
     it('defaults to the day before now', async () => {
       const body = await json('/api/groups/feeder-02/statuses');
       expect(body).toMatchObject({ from: NOW - 24 * 60 * MINUTE, to: NOW });
