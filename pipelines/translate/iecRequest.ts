@@ -318,30 +318,22 @@ export async function readIecRequest(
       ((request.Option ?? []) as Node[]).some((o) => o.name === 'compress' && o.value === 'true') ||
       (message.Payload as Node | undefined)?.Compressed !== undefined,
   };
-  const verb = str(header.Verb);
-  if (verb !== spec.verb) {
+  // The verb and the noun say what is asked for, so a request with another is not this one.
+  const headerMustBe = (field: 'Verb' | 'Noun', expected: string, code: IecRequestErrorCode) => {
+    const given = str(header[field]);
+    if (given === expected) return;
     throw new UnreadableRequest(
       new IecRequestError(
-        'IEC_UNSUPPORTED_VERB',
-        `${known} needs Header/Verb "${spec.verb}", not "${verb}"`,
-        `/${known}/Header/Verb`,
+        code,
+        `${known} needs Header/${field} "${expected}", not "${given}"`,
+        `/${known}/Header/${field}`,
       ),
       envelope,
     );
-  }
-  // The noun names what is asked for, so a query for another noun is not this one. An
-  // operation set's Header/Noun is left as sent: each operation names its own noun.
-  const noun = str(header.Noun);
-  if (known !== 'ExecuteDERGroupsOperationSet' && noun !== spec.noun) {
-    throw new UnreadableRequest(
-      new IecRequestError(
-        'IEC_UNSUPPORTED_NOUN',
-        `${known} needs Header/Noun "${spec.noun}", not "${noun}"`,
-        `/${known}/Header/Noun`,
-      ),
-      envelope,
-    );
-  }
+  };
+  headerMustBe('Verb', spec.verb, 'IEC_UNSUPPORTED_VERB');
+  // An operation set's Header/Noun is left as sent: each operation names its own noun.
+  if (known !== 'ExecuteDERGroupsOperationSet') headerMustBe('Noun', spec.noun, 'IEC_UNSUPPORTED_NOUN');
 
   switch (known) {
     case 'DERGroupStatusQueriesRequestMessage':
@@ -425,14 +417,15 @@ function unsupported(root: string): IecRequestError {
       );
 }
 
+/** The membership parser's refusals that have a request code of their own; the others are IEC_INVALID. */
+const GROUPS_REQUEST_CODES = new Map<string, IecRequestErrorCode>([
+  ['GROUPS_TOO_LARGE', 'IEC_TOO_LARGE'],
+  ['GROUPS_NOT_UTF8', 'IEC_NOT_UTF8'],
+]);
+
 function asRequestError(error: DerstreamError): IecRequestError {
   if (error instanceof IecRequestError) return error;
-  const code =
-    error.code === 'GROUPS_TOO_LARGE'
-      ? 'IEC_TOO_LARGE'
-      : error.code === 'GROUPS_NOT_UTF8'
-        ? 'IEC_NOT_UTF8'
-        : 'IEC_INVALID';
+  const code = GROUPS_REQUEST_CODES.get(error.code) ?? 'IEC_INVALID';
   const xpath = /^(\/\S+): /.exec(error.message)?.[1];
   return new IecRequestError(code, `${error.code}: ${error.message}`, xpath);
 }
