@@ -357,6 +357,24 @@ export async function waitFor(
   }
 }
 
+/**
+ * Waits until the status topic holds `count` statuses of the windows up to `lastWindow`,
+ * or the in-process run has ended by itself (the test's own checks then say how).
+ */
+export function everyWindowOnTopic(
+  reader: StatusTopicReader,
+  lastWindow: number,
+  count: number,
+  run: InProcessRun,
+  timeoutMs: number,
+): Promise<void> {
+  return waitFor(
+    'every window up to the last on the status topic',
+    () => upTo(reader.latest, lastWindow).size >= count || run.failure() !== undefined,
+    timeoutMs,
+  );
+}
+
 /** A failed wait of a test on an in-process run, with how far the topic got and what the run logged last. */
 export function withRunLog(error: unknown, reader: StatusTopicReader, run: InProcessRun): Error {
   return new Error(

@@ -30,7 +30,14 @@ import { forecastEvents } from '../../pipelines/translate/forecastEvents';
 import { reading } from '../support/readings';
 import { runId } from '../support/services';
 import { derstream } from '../support/cli';
-import { LiveFixture, partitionsApart, upTo, waitFor, withRunLog } from '../support/liveFixture';
+import {
+  everyWindowOnTopic,
+  LiveFixture,
+  partitionsApart,
+  upTo,
+  waitFor,
+  withRunLog,
+} from '../support/liveFixture';
 import { xmllintTexts } from '../support/xmllint';
 
 /** A config of one test's own: topics, chDB, consumer group; HTTP on any free port. */
@@ -483,11 +490,7 @@ describe('derstream run with partitions far ahead of the others', () => {
     const run = fixture.runInProcess();
     let metrics = '';
     try {
-      await waitFor(
-        'every window up to the last on the status topic',
-        () => upTo(reader.latest, lastWindow).size >= expected.size || run.failure() !== undefined,
-        90_000,
-      );
+      await everyWindowOnTopic(reader, lastWindow, expected.size, run, 90_000);
       metrics = await (await fetch(`${run.url()}/metrics`)).text();
     } catch (error) {
       throw withRunLog(error, reader, run);
@@ -540,11 +543,7 @@ describe('derstream run woken from idleness by a backfill', () => {
       // Every partition silent for longer than the idle timeout.
       await new Promise((resolve) => setTimeout(resolve, 7_000));
       await fixture.produce(half);
-      await waitFor(
-        'every window up to the last on the status topic',
-        () => upTo(reader.latest, lastWindow).size >= expected.size || run.failure() !== undefined,
-        60_000,
-      );
+      await everyWindowOnTopic(reader, lastWindow, expected.size, run, 60_000);
     } catch (error) {
       throw withRunLog(error, reader, run);
     } finally {
